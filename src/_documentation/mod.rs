@@ -1,0 +1,10 @@
+//! Long-form documentation: the design, the pack format, the built-in packs and the changelog.
+
+#[doc = include_str!("../../DESIGN.md")]
+pub mod design {}
+
+#[doc = include_str!("../../docs/FORMAT.md")]
+pub mod format {}
+
+#[doc = include_str!("../../CHANGELOG.md")]
+pub mod changelog {}

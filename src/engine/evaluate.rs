@@ -1,0 +1,337 @@
+//! The hot path: candidate rules from the index, conditions on dense ids, bases against the
+//! evidence. Allocates nothing unless a rule is unmet or more than four rules apply.
+
+use std::ops::ControlFlow;
+
+use chrono::{DateTime, Utc};
+use smallvec::SmallVec;
+
+use super::decision::{Decision, Diagnostic, Effect, EvidenceKind, EvidenceRef, Outcome, Verdict};
+use super::sets::JSet;
+use super::{CAlt, CBasis, CCond, CRule, Engine, Program};
+use crate::evidence::Evidence;
+use crate::model::{Individuals, Scope, Transfer};
+use crate::policy::validate::{Place, Places, Who};
+
+pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
+    engine: &'a Engine,
+    t: &'a Transfer,
+    ev: &E,
+) -> Decision<'a> {
+    let p = &*engine.program;
+    let mut d = Decision {
+        engine,
+        transfer: t,
+        effect: Effect::Allow,
+        outcomes: SmallVec::new(),
+        diagnostics: Vec::new(),
+    };
+    if t.key.fingerprint != p.fingerprint {
+        d.effect = Effect::Deny;
+        d.diagnostics.push(Diagnostic::engine_mismatch(
+            t.key.fingerprint,
+            p.fingerprint,
+        ));
+        return d;
+    }
+    let (keyed, wild) = p.index.candidates(t.data.operation, t.key.collected_in.country);
+    let (mut i, mut j) = (0, 0);
+    loop {
+        // Merge the two ascending candidate lists, so rules are visited in pack order.
+        let next = match (keyed.get(i), wild.get(j)) {
+            (Some(&a), Some(&b)) if a < b => {
+                i += 1;
+                a
+            }
+            (Some(&a), Some(&b)) if a == b => {
+                i += 1;
+                j += 1;
+                a
+            }
+            (_, Some(&b)) => {
+                j += 1;
+                b
+            }
+            (Some(&a), None) => {
+                i += 1;
+                a
+            }
+            (None, None) => break,
+        };
+        let Some(rule) = p.rules.get(next as usize) else {
+            d.effect = Effect::Deny;
+            d.diagnostics.push(Diagnostic::internal(format!(
+                "the rule index names rule {next}, which does not exist"
+            )));
+            continue;
+        };
+        if !rule.in_force.contains(t.data.at) || !applies(rule, t) {
+            continue;
+        }
+        if rule.prohibit {
+            d.effect = Effect::Deny;
+            d.outcomes.push(Outcome {
+                rule: next,
+                verdict: Verdict::Prohibited,
+                alt: 0,
+                evidence: SmallVec::new(),
+                failed: SmallVec::new(),
+            });
+            continue;
+        }
+        let mut evidence = SmallVec::new();
+        let mut satisfied = None;
+        for (ai, alt) in rule.alts.iter().enumerate() {
+            evidence.clear();
+            if check_alt(p, rule, alt, t, ev, false, &mut evidence) == 0 {
+                satisfied = Some(ai);
+                break;
+            }
+        }
+        match satisfied {
+            Some(ai) => d.outcomes.push(Outcome {
+                rule: next,
+                verdict: Verdict::Satisfied,
+                alt: u16::try_from(ai).unwrap_or(u16::MAX),
+                evidence,
+                failed: SmallVec::new(),
+            }),
+            None => {
+                d.effect = Effect::Deny;
+                let mut scratch = SmallVec::new();
+                let failed = rule
+                    .alts
+                    .iter()
+                    .map(|alt| {
+                        scratch.clear();
+                        check_alt(p, rule, alt, t, ev, true, &mut scratch)
+                    })
+                    .collect();
+                if rule.alts.is_empty() {
+                    d.diagnostics.push(Diagnostic::internal(format!(
+                        "rule `{}` requires something but has no alternatives",
+                        rule.id
+                    )));
+                }
+                d.outcomes.push(Outcome {
+                    rule: next,
+                    verdict: Verdict::Unmet,
+                    alt: 0,
+                    evidence: SmallVec::new(),
+                    failed,
+                });
+            }
+        }
+    }
+    d
+}
+
+/// Whether every condition of the rule holds. A condition on a fact the transfer does not state
+/// holds (fail closed: unknowns make rules apply).
+fn applies(rule: &CRule, t: &Transfer) -> bool {
+    let k = &t.key;
+    let at = t.data.at;
+    if let Some(cats) = &rule.cats
+        && !cats.intersects(&k.category_union)
+    {
+        return false;
+    }
+    rule.conds.iter().all(|c| match c {
+        CCond::Ops(mask) => mask & t.data.operation.bit() != 0,
+        CCond::Place { place, set, negate } => {
+            let value = match place {
+                Place::Origin => Some(k.origin),
+                Place::Destination => Some(k.destination),
+                Place::CollectedIn => Some(k.collected_in),
+                Place::SubjectResidence => k.residence,
+                Place::SubjectLocation => k.location,
+            };
+            match value.and_then(|j| set.holds(at, j)) {
+                Some(m) => m != *negate,
+                None => true,
+            }
+        }
+        CCond::Places {
+            places,
+            set,
+            negate,
+        } => {
+            let value: Option<&JSet> = match places {
+                Places::SubjectCitizenship => k.citizenships.as_ref(),
+                Places::ExporterEstablishment => k.exporter_est.as_ref(),
+                Places::RecipientEstablishment => k.recipient_est.as_ref(),
+            };
+            match value.and_then(|s| set.intersects(at, s)) {
+                Some(m) => m != *negate,
+                None => true,
+            }
+        }
+        CCond::Roles { mask, negate } => match t.recipient_role() {
+            Some(r) => (mask & r.bit() != 0) != *negate,
+            None => true,
+        },
+        CCond::Tags { who, mask, negate } => match tags_of(t, *who) {
+            Some(tags) if *negate => tags & mask == 0,
+            Some(tags) => tags & mask == *mask,
+            None => true,
+        },
+        CCond::Minor(want) => k.minor.is_none_or(|m| m == *want),
+        CCond::Bulk(want) => k.bulk == *want,
+    })
+}
+
+fn tags_of(t: &Transfer, who: Who) -> Option<u128> {
+    match who {
+        Who::Exporter => Some(t.key.exporter_tags),
+        Who::Recipient => t.key.recipient_tags,
+        Who::Transfer => Some(t.key.transfer_tags),
+    }
+}
+
+/// Checks one alternative. Returns the mask of bases that did not hold (0 = satisfied) and
+/// pushes the evidence that satisfied the bases that did. Unless `full`, stops at the first
+/// basis that fails.
+fn check_alt<E: Evidence + ?Sized>(
+    p: &Program,
+    rule: &CRule,
+    alt: &CAlt,
+    t: &Transfer,
+    ev: &E,
+    full: bool,
+    evidence: &mut SmallVec<[EvidenceRef; 2]>,
+) -> u32 {
+    let mut failed = 0u32;
+    for (bi, b) in alt.bases.iter().enumerate() {
+        let bit = 1u32 << (bi % 32);
+        match check_basis(p, rule, b, t, ev) {
+            Some(Some(e)) => evidence.push(e),
+            Some(None) => {}
+            None => {
+                failed |= bit;
+                if !full {
+                    return failed;
+                }
+            }
+        }
+    }
+    failed
+}
+
+/// Whether `scope` covers the act, for the categories that made `rule` apply.
+pub(super) fn scope_covers(p: &Program, rule: &CRule, scope: &Scope, t: &Transfer) -> bool {
+    let d = &t.data;
+    scope.covers_destination(d.destination)
+        && scope.covers_operation(d.operation)
+        && scope.covers_purpose(d.purpose.as_ref())
+        && scope.covers_recipient(d.recipient.as_ref().map(crate::Party::id))
+        && d
+            .data
+            .categories()
+            .iter()
+            .zip(&t.key.categories)
+            .filter(|(_, id)| triggers(p, rule, **id))
+            .all(|(c, _)| scope.covers_category_name(c.as_str()))
+}
+
+/// Whether category `id` of the data is one the rule is about (every category when the rule
+/// names none).
+pub(super) fn triggers(p: &Program, rule: &CRule, id: u16) -> bool {
+    match (&rule.cats, p.closure.get(usize::from(id))) {
+        (None, _) => true,
+        (Some(cats), Some(closure)) => cats.intersects(closure),
+        (Some(_), None) => true,
+    }
+}
+
+/// `None`: the basis does not hold. `Some(evidence)`: it holds, with the evidence used.
+fn check_basis<E: Evidence + ?Sized>(
+    p: &Program,
+    rule: &CRule,
+    b: &CBasis,
+    t: &Transfer,
+    ev: &E,
+) -> Option<Option<EvidenceRef>> {
+    let at: DateTime<Utc> = t.data.at;
+    match b {
+        CBasis::Consent { min, informed } => {
+            let Individuals::One(subject) = t.data.data.individuals() else {
+                return None;
+            };
+            let mut found = None;
+            ev.consents(subject.id(), &mut |c| {
+                if c.subject() == subject.id()
+                    && c.kind() >= *min
+                    && (!*informed || c.is_informed_of_risks())
+                    && c.is_valid_at(at)
+                    && scope_covers(p, rule, c.scope(), t)
+                {
+                    found = Some(EvidenceRef::new(EvidenceKind::Consent, c.id().clone()));
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            found.map(Some)
+        }
+        CBasis::Approval {
+            authorities,
+            mechanisms,
+        } => {
+            let exporter = t.data.exporter.id();
+            let mut found = None;
+            ev.approvals(exporter, &mut |a| {
+                if a.holder() == exporter
+                    && authorities.contains(a.authority())
+                    && mechanisms.as_ref().is_none_or(|m| m.contains(a.mechanism()))
+                    && a.is_valid_at(at)
+                    && scope_covers(p, rule, a.scope(), t)
+                {
+                    found = Some(EvidenceRef::new(EvidenceKind::Approval, a.id().clone()));
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            found.map(Some)
+        }
+        CBasis::DestinationIn { set, .. } => set
+            .holds(at, t.key.destination)
+            .unwrap_or(false)
+            .then_some(None),
+        CBasis::RecipientCertified(names) => {
+            let r = t.data.recipient.as_ref()?;
+            if let Some(c) = r
+                .certifications()
+                .iter()
+                .find(|c| names.contains(c.name()) && c.is_valid_at(at))
+            {
+                return Some(Some(EvidenceRef::new(
+                    EvidenceKind::Certification,
+                    c.id().clone(),
+                )));
+            }
+            let mut found = None;
+            ev.certifications(r.id(), &mut |c| {
+                if names.contains(c.name()) && c.is_valid_at(at) {
+                    found = Some(EvidenceRef::new(EvidenceKind::Certification, c.id().clone()));
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            found.map(Some)
+        }
+        CBasis::PurposeIn { mask, .. } => match t.key.purpose {
+            Some(Some(id)) if mask & (1u64 << (u32::from(id) % 64)) != 0 => Some(None),
+            _ => None,
+        },
+        CBasis::RecipientRoles { mask, .. } => {
+            let r = t.recipient_role()?;
+            (mask & r.bit() != 0).then_some(None)
+        }
+        CBasis::Tags { who, mask, .. } => {
+            let tags = tags_of(t, *who)?;
+            (tags & mask == *mask).then_some(None)
+        }
+    }
+}

@@ -1,0 +1,791 @@
+//! The compiled engine: packs resolved to dense ids, sets to bitsets, rules indexed by what
+//! triggers them; and evaluation.
+
+mod decision;
+mod evaluate;
+pub(crate) mod sets;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use decision::{
+    Decision, DecisionReport, Diagnostic, Effect, EvidenceKind, EvidenceRef, MissingItem,
+    MissingSet, ObligationReport, PackRef, RuleReport, RuleResult, Verdict,
+};
+
+use crate::error::{BuildError, BuildErrorKind, ModelError};
+use crate::evidence::Evidence;
+use crate::model::{
+    Authority, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism, Operation,
+    Purpose, Role, Tag, Transfer,
+};
+use crate::policy::format::{PackKind, TagOn};
+use crate::policy::validate::{
+    Basis, Cond, JurRef, Obligation, Period, Place, Places, RuleEffect, Who,
+};
+use crate::policy::{PolicyPack, fnv1a, taxonomy};
+use crate::model::COUNTRY_COUNT;
+use sets::{CatSet, JRef, JSet, MAX_CATEGORIES, MAX_JURISDICTIONS, MAX_PURPOSES, MAX_TAGS};
+use sets::TimedSet;
+
+/// An immutable, compiled set of policy packs: build it once, share it across threads, and
+/// evaluate transfers against it.
+///
+/// `Engine` is `Send + Sync` and cheap to clone (an `Arc` inside).
+///
+/// # Example
+///
+/// ```
+/// use crossborder::{Engine, NoEvidence, Transfer, Operation, DataItem, Subject, Party};
+/// use chrono::{TimeZone, Utc};
+///
+/// let engine = Engine::builder().enable("cn-pledge-2015").build()?;
+/// let transfer = Transfer::builder()
+///     .operation(Operation::Transfer)
+///     .destination("US".parse()?)
+///     .data(DataItem::of_subject(Subject::new("u-42".parse()?), ["personal.sensitive.health".parse()?], "CN".parse()?))
+///     .exporter(Party::new("acme-cn".parse()?))
+///     .at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap())
+///     .build(&engine)?;
+/// let decision = engine.evaluate(&transfer, &NoEvidence);
+/// assert!(!decision.is_allowed());
+/// println!("{decision}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) program: Arc<Program>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("packs", &self.program.packs)
+            .field("rules", &self.program.rules.len())
+            .field("fingerprint", &format_args!("{:016x}", self.program.fingerprint))
+            .finish()
+    }
+}
+
+impl Engine {
+    /// A builder: enable packs and set options, then [`EngineBuilder::build`].
+    #[must_use]
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Decides whether `transfer` may go ahead, given what `evidence` holds.
+    ///
+    /// Semantics (DESIGN §5): every rule of every enabled pack that is in force at the
+    /// transfer's instant and whose `applies_when` holds is applicable. A prohibition that
+    /// applies denies, whatever the evidence. A requirement is satisfied by the first
+    /// alternative whose bases all hold. The decision is [`Effect::Allow`] iff no prohibition
+    /// applies and every applicable requirement is satisfied; with no applicable rule it is
+    /// `Allow` and [`Decision::no_rule_applies`] is true. Missing evidence means "not
+    /// satisfied", never an error; any internal inconsistency denies with a
+    /// [`Diagnostic`]. A condition on a fact the transfer does not state (the residence of the
+    /// subject of a bulk act, an absent recipient's role) holds, so unknowns make rules apply
+    /// rather than silently skip them.
+    ///
+    /// Evaluation is pure and total: it never panics, reads no clock, does no I/O, and
+    /// allocates nothing on the allow path.
+    #[must_use]
+    pub fn evaluate<'a, E: Evidence + ?Sized>(
+        &'a self,
+        transfer: &'a Transfer,
+        evidence: &E,
+    ) -> Decision<'a> {
+        evaluate::evaluate(self, transfer, evidence)
+    }
+
+    /// The packs this engine was built from: id, version and digest.
+    pub fn packs(&self) -> impl Iterator<Item = PackRef> + '_ {
+        self.program.packs.iter().map(|p| PackRef {
+            id: p.id.clone(),
+            version: p.version.clone(),
+            digest: format!("{:016x}", p.digest),
+        })
+    }
+
+    /// A digest of the compiled packs and options: transfers built for one engine can be
+    /// evaluated by any engine with the same fingerprint.
+    #[must_use]
+    pub fn fingerprint(&self) -> u64 {
+        self.program.fingerprint
+    }
+
+    /// The number of rules compiled in (after options switched some off).
+    #[must_use]
+    pub fn rule_count(&self) -> usize {
+        self.program.rules.len()
+    }
+}
+
+/// Configures and builds an [`Engine`].
+///
+/// Voluntary packs (the 2015 pledge) are never on by default: every pack is enabled by id.
+///
+/// ```
+/// use crossborder::Engine;
+/// let engine = Engine::builder()
+///     .enable("cn-pledge-2015")
+///     .option("cn-pledge-2015", "sensitive_as_pipl_art28", false)
+///     .build()?;
+/// assert_eq!(engine.rule_count(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct EngineBuilder {
+    builtins: Vec<String>,
+    packs: Vec<PolicyPack>,
+    options: Vec<(String, String, bool)>,
+}
+
+impl EngineBuilder {
+    /// Enables a built-in pack by id (see [`crate::BUILTIN_IDS`]).
+    #[must_use]
+    pub fn enable(mut self, id: &str) -> Self {
+        self.builtins.push(id.to_owned());
+        self
+    }
+
+    /// Adds a pack of the host's own.
+    #[must_use]
+    pub fn pack(mut self, pack: PolicyPack) -> Self {
+        self.packs.push(pack);
+        self
+    }
+
+    /// Sets an option a pack declares.
+    #[must_use]
+    pub fn option(mut self, pack: &str, option: &str, value: bool) -> Self {
+        self.options.push((pack.to_owned(), option.to_owned(), value));
+        self
+    }
+
+    /// Compiles the enabled packs into an engine.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildErrorKind::NoPacks`] when nothing is enabled, [`BuildErrorKind::UnknownPack`]
+    /// for an unknown built-in id, [`BuildErrorKind::DuplicatePack`] when a pack id appears
+    /// twice, [`BuildErrorKind::UnknownOption`] for an option the pack does not declare,
+    /// [`BuildErrorKind::Conflict`] when packs declare the same tag for different kinds of
+    /// value, and [`BuildErrorKind::Limit`] when the packs need more categories (256), tags
+    /// (128), purposes (64) or divisions (263) than the engine's fixed-size sets hold.
+    pub fn build(&self) -> Result<Engine, BuildError> {
+        let mut packs = Vec::new();
+        for id in &self.builtins {
+            let p = PolicyPack::builtin(id).ok_or_else(|| {
+                BuildError::new(BuildErrorKind::UnknownPack, format!("unknown built-in pack `{id}`"))
+            })?;
+            packs.push(p);
+        }
+        packs.extend(self.packs.iter().cloned());
+        if packs.is_empty() {
+            return Err(BuildError::new(
+                BuildErrorKind::NoPacks,
+                "no pack enabled: an engine without packs would allow every transfer",
+            ));
+        }
+        for (i, p) in packs.iter().enumerate() {
+            if packs.iter().take(i).any(|q| q.id() == p.id()) {
+                return Err(BuildError::new(
+                    BuildErrorKind::DuplicatePack,
+                    format!("pack `{}` is enabled twice", p.id()),
+                ));
+            }
+        }
+        let mut options: BTreeMap<(String, String), bool> = BTreeMap::new();
+        for p in &packs {
+            for o in &p.ast().options {
+                options.insert((p.id().to_owned(), o.name.clone()), o.default);
+            }
+        }
+        for (pack, name, value) in &self.options {
+            match options.get_mut(&(pack.clone(), name.clone())) {
+                Some(slot) => *slot = *value,
+                None if packs.iter().any(|p| p.id() == pack) => {
+                    return Err(BuildError::new(
+                        BuildErrorKind::UnknownOption,
+                        format!("pack `{pack}` declares no option `{name}`"),
+                    ));
+                }
+                None => {
+                    return Err(BuildError::new(
+                        BuildErrorKind::UnknownOption,
+                        format!("option `{name}` is set for pack `{pack}`, which is not enabled"),
+                    ));
+                }
+            }
+        }
+        compile(&packs, &options).map(|program| Engine {
+            program: Arc::new(program),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct PackMeta {
+    pub id: String,
+    pub version: String,
+    pub digest: u64,
+    #[allow(dead_code, reason = "kept for reports that distinguish voluntary packs")]
+    pub kind: PackKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum CCond {
+    Ops(u8),
+    Place { place: Place, set: TimedSet, negate: bool },
+    Places { places: Places, set: TimedSet, negate: bool },
+    Roles { mask: u8, negate: bool },
+    Tags { who: Who, mask: u128, negate: bool },
+    Minor(bool),
+    Bulk(bool),
+}
+
+#[derive(Debug)]
+pub(crate) enum CBasis {
+    Consent { min: ConsentKind, informed: bool },
+    Approval { authorities: Vec<Authority>, mechanisms: Option<Vec<Mechanism>> },
+    DestinationIn { set: TimedSet, label: Vec<String> },
+    RecipientCertified(Vec<CertificationName>),
+    PurposeIn { mask: u64, names: Vec<Purpose> },
+    RecipientRoles { mask: u8, roles: Vec<Role> },
+    Tags { who: Who, mask: u128, names: Vec<Tag> },
+}
+
+#[derive(Debug)]
+pub(crate) struct CAlt {
+    pub name: String,
+    pub summary: Option<String>,
+    pub bases: Vec<CBasis>,
+    pub obligations: Vec<Obligation>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CRule {
+    pub pack: usize,
+    pub id: String,
+    pub summary: String,
+    pub cite: String,
+    pub in_force: Period,
+    pub conds: Vec<CCond>,
+    pub cats: Option<CatSet>,
+    pub prohibit: bool,
+    pub alts: Vec<CAlt>,
+    pub obligations: Vec<Obligation>,
+}
+
+/// Rules by (operation, country where the data was collected), in CSR form, plus the rules
+/// that do not test the collection place.
+#[derive(Debug, Default)]
+pub(crate) struct RuleIndex {
+    starts: Vec<u32>,
+    rules: Vec<u32>,
+    wild: [Vec<u32>; 4],
+}
+
+impl RuleIndex {
+    fn bucket(op: Operation, country: usize) -> usize {
+        (op as usize) * COUNTRY_COUNT + country
+    }
+
+    /// Candidate rules for an act, in ascending rule order: the bucket for its operation and
+    /// collection country, and the operation's wildcard list.
+    pub(crate) fn candidates(&self, op: Operation, country: u16) -> (&[u32], &[u32]) {
+        let b = Self::bucket(op, usize::from(country));
+        let start = self.starts.get(b).copied().unwrap_or(0) as usize;
+        let end = self.starts.get(b + 1).copied().unwrap_or(0) as usize;
+        let keyed = self.rules.get(start..end).unwrap_or(&[]);
+        let wild = self.wild.get(op as usize).map_or(&[][..], Vec::as_slice);
+        (keyed, wild)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Program {
+    pub fingerprint: u64,
+    pub packs: Vec<PackMeta>,
+    pub rules: Vec<CRule>,
+    pub category_ids: HashMap<Category, u16>,
+    pub closure: Vec<CatSet>,
+    pub tag_ids: HashMap<Tag, (u16, TagOn)>,
+    pub purpose_ids: HashMap<Purpose, u16>,
+    pub divisions: Vec<Jurisdiction>,
+    pub division_ids: HashMap<Jurisdiction, u16>,
+    pub index: RuleIndex,
+}
+
+impl Program {
+    /// The dense reference of a jurisdiction, or an error for an undeclared division.
+    pub(crate) fn jref(&self, j: Jurisdiction) -> Result<JRef, ModelError> {
+        let country = u16::try_from(j.country_index()).unwrap_or(u16::MAX);
+        if !j.is_subdivision() {
+            return Ok(JRef { id: country, country });
+        }
+        match self.division_ids.get(&j) {
+            Some(&id) => Ok(JRef { id, country }),
+            None => Err(ModelError::new(
+                crate::ModelErrorKind::UnknownSubdivision,
+                format!("unknown division `{j}`: no enabled pack declares it; use `{}` instead", j.country()),
+            )),
+        }
+    }
+
+    pub(crate) fn jurisdiction(&self, id: u16) -> Option<Jurisdiction> {
+        let i = usize::from(id);
+        if i < COUNTRY_COUNT {
+            Jurisdiction::from_country_index(i)
+        } else {
+            self.divisions.get(i - COUNTRY_COUNT).copied()
+        }
+    }
+}
+
+fn limit(what: &str, max: usize) -> BuildError {
+    BuildError::new(
+        BuildErrorKind::Limit,
+        format!("the enabled packs declare more than {max} {what}, the most one engine holds"),
+    )
+}
+
+fn compile(
+    packs: &[PolicyPack],
+    options: &BTreeMap<(String, String), bool>,
+) -> Result<Program, BuildError> {
+    // Categories: the base taxonomy, then each pack's extensions.
+    let mut categories: Vec<Category> = Vec::new();
+    let mut category_ids: HashMap<Category, u16> = HashMap::new();
+    let mut add_category = |c: Category, categories: &mut Vec<Category>| -> Result<(), BuildError> {
+        if category_ids.contains_key(&c) {
+            return Ok(());
+        }
+        let id = u16::try_from(categories.len())
+            .ok()
+            .filter(|&i| usize::from(i) < MAX_CATEGORIES)
+            .ok_or_else(|| limit("categories", MAX_CATEGORIES))?;
+        category_ids.insert(c.clone(), id);
+        categories.push(c);
+        Ok(())
+    };
+    for (name, _) in taxonomy::BASE {
+        if let Ok(c) = Category::new(name) {
+            add_category(c, &mut categories)?;
+        }
+    }
+    for p in packs {
+        for c in &p.ast().taxonomy {
+            add_category(c.clone(), &mut categories)?;
+        }
+    }
+    let category_ids: HashMap<Category, u16> = categories
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((c.clone(), u16::try_from(i).ok()?)))
+        .collect();
+    let closure: Vec<CatSet> = categories
+        .iter()
+        .map(|c| {
+            let mut set = CatSet::default();
+            let mut cur = Some(c.clone());
+            while let Some(x) = cur {
+                if let Some(&id) = category_ids.get(&x) {
+                    set.insert(id);
+                }
+                cur = x.parent();
+            }
+            set
+        })
+        .collect();
+
+    // Divisions, tags, purposes.
+    let mut divisions: Vec<Jurisdiction> = Vec::new();
+    for p in packs {
+        for d in &p.ast().subdivisions {
+            if !divisions.contains(d) {
+                divisions.push(*d);
+            }
+        }
+    }
+    if COUNTRY_COUNT + divisions.len() > MAX_JURISDICTIONS {
+        return Err(limit("divisions", MAX_JURISDICTIONS - COUNTRY_COUNT));
+    }
+    let division_ids: HashMap<Jurisdiction, u16> = divisions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((*d, u16::try_from(COUNTRY_COUNT + i).ok()?)))
+        .collect();
+    let mut tag_ids: HashMap<Tag, (u16, TagOn)> = HashMap::new();
+    for p in packs {
+        for (t, on) in &p.ast().tags {
+            match tag_ids.get(t) {
+                Some((_, prev)) if prev != on => {
+                    return Err(BuildError::new(
+                        BuildErrorKind::Conflict,
+                        format!("tag `{t}` is declared for parties by one pack and for transfers by another (pack `{}`)", p.id()),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    let id = u16::try_from(tag_ids.len())
+                        .ok()
+                        .filter(|&i| usize::from(i) < MAX_TAGS)
+                        .ok_or_else(|| limit("tags", MAX_TAGS))?;
+                    tag_ids.insert(t.clone(), (id, *on));
+                }
+            }
+        }
+    }
+    let mut purpose_ids: HashMap<Purpose, u16> = HashMap::new();
+    for p in packs {
+        for pu in &p.ast().purposes {
+            if !purpose_ids.contains_key(pu) {
+                let id = u16::try_from(purpose_ids.len())
+                    .ok()
+                    .filter(|&i| usize::from(i) < MAX_PURPOSES)
+                    .ok_or_else(|| limit("purposes", MAX_PURPOSES))?;
+                purpose_ids.insert(pu.clone(), id);
+            }
+        }
+    }
+
+    let mut program = Program {
+        fingerprint: 0,
+        packs: Vec::new(),
+        rules: Vec::new(),
+        category_ids,
+        closure,
+        tag_ids,
+        purpose_ids,
+        divisions,
+        division_ids,
+        index: RuleIndex::default(),
+    };
+
+    let mut fp = Vec::new();
+    for (pi, p) in packs.iter().enumerate() {
+        let ast = p.ast();
+        program.packs.push(PackMeta {
+            id: ast.id.clone(),
+            version: ast.version.clone(),
+            digest: p.digest(),
+            kind: ast.kind,
+        });
+        fp.extend_from_slice(&p.digest().to_le_bytes());
+        for ((pack, name), value) in options.range((p.id().to_owned(), String::new())..) {
+            if pack != p.id() {
+                break;
+            }
+            fp.extend_from_slice(name.as_bytes());
+            fp.push(u8::from(*value));
+        }
+        for r in &ast.rules {
+            if let Some((opt, want)) = &r.gate {
+                let value = options
+                    .get(&(ast.id.clone(), opt.clone()))
+                    .copied()
+                    .unwrap_or(false);
+                if value != *want {
+                    continue;
+                }
+            }
+            let jset = |program: &Program, list: &[JurRef]| timed_set(program, &ast.groups, list);
+            let mut conds = Vec::new();
+            for c in &r.conds {
+                conds.push(match c {
+                    Cond::Ops(ops) => CCond::Ops(ops.bits()),
+                    Cond::Place { place, list, negate } => CCond::Place {
+                        place: *place,
+                        set: jset(&program, list),
+                        negate: *negate,
+                    },
+                    Cond::Places { places, list, negate } => CCond::Places {
+                        places: *places,
+                        set: jset(&program, list),
+                        negate: *negate,
+                    },
+                    Cond::Roles { roles, negate } => CCond::Roles {
+                        mask: role_mask(roles),
+                        negate: *negate,
+                    },
+                    Cond::Tags { who, tags, negate } => CCond::Tags {
+                        who: *who,
+                        mask: tag_mask(&program, tags),
+                        negate: *negate,
+                    },
+                    Cond::Minor(m) => CCond::Minor(*m),
+                    Cond::Bulk(b) => CCond::Bulk(*b),
+                });
+            }
+            let cats = r.categories.as_ref().map(|list| {
+                let mut s = CatSet::default();
+                for c in list {
+                    if let Some(&id) = program.category_ids.get(c) {
+                        s.insert(id);
+                    }
+                }
+                s
+            });
+            let (prohibit, alts) = match &r.effect {
+                RuleEffect::Prohibit => (true, Vec::new()),
+                RuleEffect::Require(alts) => (
+                    false,
+                    alts.iter()
+                        .map(|a| CAlt {
+                            name: a.name.clone(),
+                            summary: a.summary.clone(),
+                            bases: a
+                                .bases
+                                .iter()
+                                .map(|b| compile_basis(&program, &ast.groups, b))
+                                .collect(),
+                            obligations: a.obligations.clone(),
+                        })
+                        .collect(),
+                ),
+            };
+            program.rules.push(CRule {
+                pack: pi,
+                id: r.id.clone(),
+                summary: r.summary.clone(),
+                cite: r.cite.clone(),
+                in_force: r.in_force.intersect(&ast.effective),
+                conds,
+                cats,
+                prohibit,
+                alts,
+                obligations: r.obligations.clone(),
+            });
+        }
+    }
+    program.fingerprint = fnv1a(&fp);
+    program.index = build_index(&program);
+    Ok(program)
+}
+
+fn role_mask(roles: &[Role]) -> u8 {
+    roles.iter().fold(0, |m, r| m | r.bit())
+}
+
+fn tag_mask(program: &Program, tags: &[Tag]) -> u128 {
+    tags.iter().fold(0, |m, t| {
+        m | program
+            .tag_ids
+            .get(t)
+            .map_or(0, |(id, _)| 1u128 << (u32::from(*id) % 128))
+    })
+}
+
+fn compile_basis(program: &Program, groups: &[crate::policy::validate::Group], b: &Basis) -> CBasis {
+    match b {
+        Basis::Consent { min, informed } => CBasis::Consent {
+            min: *min,
+            informed: *informed,
+        },
+        Basis::Approval {
+            authorities,
+            mechanisms,
+        } => CBasis::Approval {
+            authorities: authorities.clone(),
+            mechanisms: mechanisms.clone(),
+        },
+        Basis::DestinationIn(list) => CBasis::DestinationIn {
+            set: timed_set(program, groups, list),
+            label: list
+                .iter()
+                .map(|r| match r {
+                    JurRef::Code(j) => j.to_string(),
+                    JurRef::Group(g) => groups.get(*g).map_or_else(String::new, |g| g.name.clone()),
+                })
+                .collect(),
+        },
+        Basis::RecipientCertified(names) => CBasis::RecipientCertified(names.clone()),
+        Basis::PurposeIn(names) => CBasis::PurposeIn {
+            mask: names.iter().fold(0, |m, p| {
+                m | program
+                    .purpose_ids
+                    .get(p)
+                    .map_or(0, |id| 1u64 << (u32::from(*id) % 64))
+            }),
+            names: names.clone(),
+        },
+        Basis::RecipientRoles(roles) => CBasis::RecipientRoles {
+            mask: role_mask(roles),
+            roles: roles.clone(),
+        },
+        Basis::Tags { who, tags } => CBasis::Tags {
+            who: *who,
+            mask: tag_mask(program, tags),
+            names: tags.clone(),
+        },
+    }
+}
+
+/// Compiles a list of codes and groups into a set that changes at the dated members' dates.
+fn timed_set(
+    program: &Program,
+    groups: &[crate::policy::validate::Group],
+    list: &[JurRef],
+) -> TimedSet {
+    let mut fixed = JSet::default();
+    let mut dated: Vec<(u16, Period)> = Vec::new();
+    let id_of = |j: Jurisdiction| program.jref(j).ok().map(|r| r.id);
+    for r in list {
+        match r {
+            JurRef::Code(j) => {
+                if let Some(id) = id_of(*j) {
+                    fixed.insert(id);
+                }
+            }
+            JurRef::Group(g) => {
+                for (j, period) in groups.get(*g).map_or(&[][..], |g| g.members.as_slice()) {
+                    if let Some(id) = id_of(*j) {
+                        if period.from.is_none() && period.until.is_none() {
+                            fixed.insert(id);
+                        } else {
+                            dated.push((id, *period));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut breaks: Vec<DateTime<Utc>> = dated
+        .iter()
+        .flat_map(|(_, p)| p.from.into_iter().chain(p.until))
+        .collect();
+    breaks.sort();
+    breaks.dedup();
+    let starts = std::iter::once(None).chain(breaks.iter().copied().map(Some));
+    let sets = starts
+        .map(|start: Option<DateTime<Utc>>| {
+            let mut s = fixed;
+            for (id, p) in &dated {
+                let from_ok = p.from.is_none_or(|f| start.is_some_and(|st| f <= st));
+                let until_ok = p.until.is_none_or(|u| start.is_none_or(|st| st < u));
+                if from_ok && until_ok {
+                    s.insert(*id);
+                }
+            }
+            s
+        })
+        .collect();
+    TimedSet { breaks, sets }
+}
+
+fn build_index(program: &Program) -> RuleIndex {
+    let mut keyed: Vec<Vec<u32>> = vec![Vec::new(); 4 * COUNTRY_COUNT];
+    let mut wild: [Vec<u32>; 4] = Default::default();
+    for (ri, r) in program.rules.iter().enumerate() {
+        let Ok(ri) = u32::try_from(ri) else { continue };
+        let ops = r
+            .conds
+            .iter()
+            .find_map(|c| match c {
+                CCond::Ops(m) => Some(*m),
+                _ => None,
+            })
+            .unwrap_or(0b1111);
+        let collected = r.conds.iter().find_map(|c| match c {
+            CCond::Place {
+                place: Place::CollectedIn,
+                set,
+                negate: false,
+            } => Some(set.ever()),
+            _ => None,
+        });
+        for op in Operation::ALL {
+            if ops & op.bit() == 0 {
+                continue;
+            }
+            match &collected {
+                None => {
+                    if let Some(w) = wild.get_mut(*op as usize) {
+                        w.push(ri);
+                    }
+                }
+                Some(set) => {
+                    let mut countries: Vec<usize> = set
+                        .ids()
+                        .filter_map(|id| program.jurisdiction(id))
+                        .map(|j| j.country_index())
+                        .collect();
+                    countries.dedup();
+                    for c in countries {
+                        if let Some(b) = keyed.get_mut(RuleIndex::bucket(*op, c))
+                            && b.last() != Some(&ri)
+                        {
+                            b.push(ri);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut starts = Vec::with_capacity(keyed.len() + 1);
+    let mut rules = Vec::new();
+    for b in keyed {
+        starts.push(u32::try_from(rules.len()).unwrap_or(u32::MAX));
+        rules.extend(b);
+    }
+    starts.push(u32::try_from(rules.len()).unwrap_or(u32::MAX));
+    RuleIndex { starts, rules, wild }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_sync_clone_static() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Engine>();
+        check::<Transfer>();
+        check::<PolicyPack>();
+    }
+
+    #[test]
+    fn builder_errors() {
+        assert_eq!(Engine::builder().build().unwrap_err().kind(), BuildErrorKind::NoPacks);
+        let e = Engine::builder().enable("cn-pledge-2015").enable("cn-pledge-2015").build().unwrap_err();
+        assert_eq!(e.kind(), BuildErrorKind::DuplicatePack);
+        assert_eq!(e.to_string(), "pack `cn-pledge-2015` is enabled twice");
+        let e = Engine::builder().enable("cn-pledge-2015").option("cn-pledge-2015", "nope", true).build().unwrap_err();
+        assert_eq!(e.kind(), BuildErrorKind::UnknownOption);
+        assert_eq!(e.to_string(), "pack `cn-pledge-2015` declares no option `nope`");
+        let e = Engine::builder().enable("cn-pledge-2015").option("other", "x", true).build().unwrap_err();
+        assert_eq!(e.to_string(), "option `x` is set for pack `other`, which is not enabled");
+    }
+
+    #[test]
+    fn options_switch_rules_and_change_the_fingerprint() {
+        let a = Engine::builder().enable("cn-pledge-2015").build().unwrap();
+        let b = Engine::builder()
+            .enable("cn-pledge-2015")
+            .option("cn-pledge-2015", "sensitive_as_pipl_art28", false)
+            .build()
+            .unwrap();
+        assert_eq!(a.rule_count(), 2);
+        assert_eq!(b.rule_count(), 1);
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        let a2 = Engine::builder().enable("cn-pledge-2015").build().unwrap();
+        assert_eq!(a.fingerprint(), a2.fingerprint());
+    }
+
+    #[test]
+    fn index_keys_rules_by_collection_country() {
+        let e = Engine::builder().enable("cn-pledge-2015").build().unwrap();
+        let cn = u16::try_from(Jurisdiction::new("CN").unwrap().country_index()).unwrap();
+        let us = u16::try_from(Jurisdiction::new("US").unwrap().country_index()).unwrap();
+        let (keyed, wild) = e.program.index.candidates(Operation::Store, cn);
+        assert_eq!(keyed.len(), 2);
+        assert!(wild.is_empty());
+        let (keyed, _) = e.program.index.candidates(Operation::Store, us);
+        assert!(keyed.is_empty());
+    }
+}

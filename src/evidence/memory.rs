@@ -1,0 +1,388 @@
+//! An indexed, thread-safe, in-memory evidence store.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, Utc};
+
+use super::Evidence;
+use crate::error::{ModelError, ModelErrorKind};
+use crate::model::{Approval, Certification, Consent, EvidenceId, PartyId, SubjectId};
+
+#[derive(Default, Debug)]
+struct Inner {
+    consents: HashMap<SubjectId, Vec<Consent>>,
+    consent_owner: HashMap<EvidenceId, SubjectId>,
+    approvals: HashMap<PartyId, Vec<Approval>>,
+    approval_owner: HashMap<EvidenceId, PartyId>,
+    certifications: HashMap<PartyId, Vec<Certification>>,
+    certification_owner: HashMap<EvidenceId, PartyId>,
+}
+
+/// Consents indexed by subject, approvals by holder, certifications by party; safe to update
+/// while engines evaluate against it on other threads.
+///
+/// Updates never rewrite history: withdrawing a consent or revoking an approval records the
+/// instant, so a decision as of an earlier instant is unchanged. Readers take a shared lock for
+/// the duration of one lookup; writers take it exclusively.
+///
+/// # Example
+///
+/// ```
+/// use crossborder::{Consent, ConsentKind, MemoryEvidence, Operation, Scope};
+/// use chrono::{TimeZone, Utc};
+///
+/// let store = MemoryEvidence::new();
+/// let scope = Scope::new(["personal.sensitive.health".parse()?], "US".parse()?, [Operation::Transfer].into())?;
+/// let granted = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+/// store.grant(Consent::new("c-1".parse()?, "u-42".parse()?, ConsentKind::Express, scope, granted)?)?;
+/// store.withdraw(&"c-1".parse()?, Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap())?;
+/// assert_eq!(store.consent(&"c-1".parse()?).and_then(|c| c.withdrawn_at()),
+///            Some(Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()));
+/// // Unknown ids are errors, not silent no-ops.
+/// assert!(store.withdraw(&"c-2".parse()?, granted).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Default, Debug)]
+pub struct MemoryEvidence {
+    inner: RwLock<Inner>,
+}
+
+fn duplicate(kind: &str, id: &EvidenceId) -> ModelError {
+    ModelError::new(
+        ModelErrorKind::DuplicateId,
+        format!("{kind} `{id}` is already in the store"),
+    )
+}
+
+fn unknown(kind: &str, id: &EvidenceId) -> ModelError {
+    ModelError::new(
+        ModelErrorKind::UnknownEvidence,
+        format!("the store holds no {kind} `{id}`"),
+    )
+}
+
+impl MemoryEvidence {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        MemoryEvidence::default()
+    }
+
+    // A writer that panicked cannot leave an entry half-written (every update replaces whole
+    // values), so a poisoned lock still guards consistent data.
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records a consent.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::DuplicateId`] when a consent with the same id is already held.
+    pub fn grant(&self, consent: Consent) -> Result<(), ModelError> {
+        let mut g = self.write();
+        if g.consent_owner.contains_key(consent.id()) {
+            return Err(duplicate("consent", consent.id()));
+        }
+        g.consent_owner
+            .insert(consent.id().clone(), consent.subject().clone());
+        g.consents
+            .entry(consent.subject().clone())
+            .or_default()
+            .push(consent);
+        Ok(())
+    }
+
+    /// Records that consent `id` was withdrawn at `at`: it is not valid from `at` on.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::UnknownEvidence`] for an unknown id; [`ModelErrorKind::InvalidPeriod`]
+    /// when `at` is before the grant or after an earlier withdrawal.
+    pub fn withdraw(&self, id: &EvidenceId, at: DateTime<Utc>) -> Result<(), ModelError> {
+        let mut g = self.write();
+        let subject = g
+            .consent_owner
+            .get(id)
+            .cloned()
+            .ok_or_else(|| unknown("consent", id))?;
+        let slot = g
+            .consents
+            .get_mut(&subject)
+            .and_then(|v| v.iter_mut().find(|c| c.id() == id))
+            .ok_or_else(|| unknown("consent", id))?;
+        *slot = slot.clone().withdrawn(at)?;
+        Ok(())
+    }
+
+    /// Records an approval.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::DuplicateId`] when an approval with the same id is already held.
+    pub fn add_approval(&self, approval: Approval) -> Result<(), ModelError> {
+        let mut g = self.write();
+        if g.approval_owner.contains_key(approval.id()) {
+            return Err(duplicate("approval", approval.id()));
+        }
+        g.approval_owner
+            .insert(approval.id().clone(), approval.holder().clone());
+        g.approvals
+            .entry(approval.holder().clone())
+            .or_default()
+            .push(approval);
+        Ok(())
+    }
+
+    fn update_approval(
+        &self,
+        id: &EvidenceId,
+        f: impl FnOnce(Approval) -> Result<Approval, ModelError>,
+    ) -> Result<(), ModelError> {
+        let mut g = self.write();
+        let holder = g
+            .approval_owner
+            .get(id)
+            .cloned()
+            .ok_or_else(|| unknown("approval", id))?;
+        let slot = g
+            .approvals
+            .get_mut(&holder)
+            .and_then(|v| v.iter_mut().find(|a| a.id() == id))
+            .ok_or_else(|| unknown("approval", id))?;
+        *slot = f(slot.clone())?;
+        Ok(())
+    }
+
+    /// Records that approval `id` was revoked at `at`.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::UnknownEvidence`] for an unknown id; [`ModelErrorKind::InvalidPeriod`]
+    /// when `at` is before the approval starts.
+    pub fn revoke_approval(&self, id: &EvidenceId, at: DateTime<Utc>) -> Result<(), ModelError> {
+        self.update_approval(id, |a| a.revoked(at))
+    }
+
+    /// Records that approval `id` was extended to end at `until`.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::UnknownEvidence`] for an unknown id; [`ModelErrorKind::InvalidPeriod`]
+    /// when the approval has no end or `until` is not after it.
+    pub fn extend_approval(
+        &self,
+        id: &EvidenceId,
+        until: DateTime<Utc>,
+    ) -> Result<(), ModelError> {
+        self.update_approval(id, |a| a.extended_until(until))
+    }
+
+    /// Records a certification held by `party`.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::DuplicateId`] when a certification with the same id is already held.
+    pub fn certify(&self, party: PartyId, certification: Certification) -> Result<(), ModelError> {
+        let mut g = self.write();
+        if g.certification_owner.contains_key(certification.id()) {
+            return Err(duplicate("certification", certification.id()));
+        }
+        g.certification_owner
+            .insert(certification.id().clone(), party.clone());
+        g.certifications
+            .entry(party)
+            .or_default()
+            .push(certification);
+        Ok(())
+    }
+
+    /// Records that certification `id` was revoked at `at`.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::UnknownEvidence`] for an unknown id; [`ModelErrorKind::InvalidPeriod`]
+    /// when `at` is before the certification starts.
+    pub fn revoke_certification(
+        &self,
+        id: &EvidenceId,
+        at: DateTime<Utc>,
+    ) -> Result<(), ModelError> {
+        let mut g = self.write();
+        let party = g
+            .certification_owner
+            .get(id)
+            .cloned()
+            .ok_or_else(|| unknown("certification", id))?;
+        let slot = g
+            .certifications
+            .get_mut(&party)
+            .and_then(|v| v.iter_mut().find(|c| c.id() == id))
+            .ok_or_else(|| unknown("certification", id))?;
+        *slot = slot.clone().revoked(at)?;
+        Ok(())
+    }
+
+    /// A copy of consent `id`, if held.
+    #[must_use]
+    pub fn consent(&self, id: &EvidenceId) -> Option<Consent> {
+        let g = self.read();
+        let s = g.consent_owner.get(id)?;
+        g.consents.get(s)?.iter().find(|c| c.id() == id).cloned()
+    }
+
+    /// A copy of approval `id`, if held.
+    #[must_use]
+    pub fn approval(&self, id: &EvidenceId) -> Option<Approval> {
+        let g = self.read();
+        let h = g.approval_owner.get(id)?;
+        g.approvals.get(h)?.iter().find(|a| a.id() == id).cloned()
+    }
+
+    /// Copies of every consent `subject` gave, in the order they were granted: the data
+    /// subject's own view of what they agreed to.
+    #[must_use]
+    pub fn consents_of(&self, subject: &SubjectId) -> Vec<Consent> {
+        self.read()
+            .consents
+            .get(subject)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// How many consents, approvals and certifications the store holds.
+    #[must_use]
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let g = self.read();
+        (
+            g.consent_owner.len(),
+            g.approval_owner.len(),
+            g.certification_owner.len(),
+        )
+    }
+}
+
+impl Evidence for MemoryEvidence {
+    fn consents(&self, subject: &SubjectId, visit: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {
+        let g = self.read();
+        for c in g.consents.get(subject).map_or(&[][..], Vec::as_slice) {
+            if visit(c).is_break() {
+                return;
+            }
+        }
+    }
+
+    fn approvals(&self, holder: &PartyId, visit: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {
+        let g = self.read();
+        for a in g.approvals.get(holder).map_or(&[][..], Vec::as_slice) {
+            if visit(a).is_break() {
+                return;
+            }
+        }
+    }
+
+    fn certifications(
+        &self,
+        party: &PartyId,
+        visit: &mut dyn FnMut(&Certification) -> ControlFlow<()>,
+    ) {
+        let g = self.read();
+        for c in g.certifications.get(party).map_or(&[][..], Vec::as_slice) {
+            if visit(c).is_break() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ConsentKind, OperationSet, Scope};
+    use chrono::TimeZone;
+
+    fn t(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap()
+    }
+
+    fn consent(id: &str, subject: &str) -> Consent {
+        let scope = Scope::new(
+            ["personal".parse().unwrap()],
+            "US".parse().unwrap(),
+            OperationSet::all(),
+        )
+        .unwrap();
+        Consent::new(
+            id.parse().unwrap(),
+            subject.parse().unwrap(),
+            ConsentKind::Express,
+            scope,
+            t(2),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn grant_withdraw_and_errors() {
+        let s = MemoryEvidence::new();
+        s.grant(consent("c1", "u")).unwrap();
+        s.grant(consent("c2", "u")).unwrap();
+        assert_eq!(
+            s.grant(consent("c1", "v")).unwrap_err().kind(),
+            ModelErrorKind::DuplicateId
+        );
+        assert_eq!(s.consents_of(&"u".parse().unwrap()).len(), 2);
+        s.withdraw(&"c1".parse().unwrap(), t(5)).unwrap();
+        assert_eq!(
+            s.consent(&"c1".parse().unwrap()).unwrap().withdrawn_at(),
+            Some(t(5))
+        );
+        assert_eq!(
+            s.withdraw(&"c1".parse().unwrap(), t(1)).unwrap_err().kind(),
+            ModelErrorKind::InvalidPeriod
+        );
+        assert_eq!(
+            s.withdraw(&"zz".parse().unwrap(), t(5)).unwrap_err().to_string(),
+            "the store holds no consent `zz`"
+        );
+        let mut seen = Vec::new();
+        s.consents(&"u".parse().unwrap(), &mut |c| {
+            seen.push(c.id().to_string());
+            ControlFlow::Break(())
+        });
+        assert_eq!(seen, vec!["c1"]);
+        assert_eq!(s.counts(), (2, 0, 0));
+    }
+
+    #[test]
+    fn concurrent_updates_while_reading() {
+        let s = std::sync::Arc::new(MemoryEvidence::new());
+        std::thread::scope(|scope| {
+            let w = s.clone();
+            scope.spawn(move || {
+                for i in 0..200 {
+                    w.grant(consent(&format!("c{i}"), "u")).unwrap();
+                }
+            });
+            for _ in 0..200 {
+                let mut n = 0;
+                s.consents(&"u".parse().unwrap(), &mut |_| {
+                    n += 1;
+                    ControlFlow::Continue(())
+                });
+                assert!(n <= 200);
+            }
+        });
+        assert_eq!(s.counts().0, 200);
+    }
+}

@@ -1,0 +1,93 @@
+//! Evidence: what the host holds that can make an act lawful — consents, authority approvals and
+//! party certifications — behind a trait the engine reads during evaluation.
+
+mod memory;
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+pub use memory::MemoryEvidence;
+
+use crate::model::{Approval, Certification, Consent, PartyId, SubjectId};
+
+/// Read access to the host's evidence, as the engine needs it during evaluation.
+///
+/// Implement it over your own store (a database cache, a consent service's snapshot); the
+/// engine only reads through it, visits the items of one subject or party at a time, and stops
+/// as soon as the visitor returns [`ControlFlow::Break`]. An implementation must not panic, and
+/// should visit items in a stable order so decisions are reproducible.
+///
+/// [`MemoryEvidence`] is an indexed, thread-safe implementation; [`NoEvidence`] holds nothing.
+///
+/// # Example
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use crossborder::{Approval, Certification, Consent, Evidence, PartyId, SubjectId};
+///
+/// /// A store that holds a fixed list of consents and nothing else.
+/// struct Fixed(Vec<Consent>);
+///
+/// impl Evidence for Fixed {
+///     fn consents(&self, subject: &SubjectId, visit: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {
+///         for c in self.0.iter().filter(|c| c.subject() == subject) {
+///             if visit(c).is_break() {
+///                 return;
+///             }
+///         }
+///     }
+///     fn approvals(&self, _: &PartyId, _: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {}
+/// }
+/// ```
+pub trait Evidence {
+    /// Visits the consents given by `subject`.
+    fn consents(&self, subject: &SubjectId, visit: &mut dyn FnMut(&Consent) -> ControlFlow<()>);
+
+    /// Visits the approvals held by `holder`.
+    fn approvals(&self, holder: &PartyId, visit: &mut dyn FnMut(&Approval) -> ControlFlow<()>);
+
+    /// Visits the certifications `party` holds, beyond those carried on the
+    /// [`Party`](crate::Party) in the transfer. None by default.
+    fn certifications(
+        &self,
+        party: &PartyId,
+        visit: &mut dyn FnMut(&Certification) -> ControlFlow<()>,
+    ) {
+        let _ = (party, visit);
+    }
+}
+
+/// Evidence that holds nothing: every consent, approval and certification basis fails.
+///
+/// ```
+/// use crossborder::{Evidence, NoEvidence};
+/// let mut seen = 0;
+/// NoEvidence.consents(&"u".parse()?, &mut |_| { seen += 1; std::ops::ControlFlow::Continue(()) });
+/// assert_eq!(seen, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoEvidence;
+
+impl Evidence for NoEvidence {
+    fn consents(&self, _: &SubjectId, _: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {}
+    fn approvals(&self, _: &PartyId, _: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {}
+}
+
+macro_rules! forward {
+    ($($t:ty),*) => {$(
+        impl<E: Evidence + ?Sized> Evidence for $t {
+            fn consents(&self, s: &SubjectId, v: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {
+                (**self).consents(s, v);
+            }
+            fn approvals(&self, h: &PartyId, v: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {
+                (**self).approvals(h, v);
+            }
+            fn certifications(&self, p: &PartyId, v: &mut dyn FnMut(&Certification) -> ControlFlow<()>) {
+                (**self).certifications(p, v);
+            }
+        }
+    )*};
+}
+
+forward!(&E, Arc<E>, Box<E>);
