@@ -79,17 +79,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cases: Vec<(&str, Transfer, Effect)> = vec![
         (
             "The seed's case: a Chinese user's health record sent to the US with the user's express permission",
-            act("t-1", Operation::Transfer, "US", health()?, &exporter, at(2026, 3, 1))?,
+            act(
+                "t-1",
+                Operation::Transfer,
+                "US",
+                health()?,
+                &exporter,
+                at(2026, 3, 1),
+            )?,
             Effect::Allow,
         ),
         (
             "The same record stored in Hong Kong: the consent names the US only, and Hong Kong is outside China",
-            act("t-2", Operation::Store, "HK", health()?, &exporter, at(2026, 3, 1))?,
+            act(
+                "t-2",
+                Operation::Store,
+                "HK",
+                health()?,
+                &exporter,
+                at(2026, 3, 1),
+            )?,
             Effect::Deny,
         ),
         (
             "US engineers query the Chinese database: remote access from abroad, lifted by the CAC assessment",
-            act("t-3", Operation::RemoteAccess, "US", health()?, &exporter, at(2026, 3, 1))?,
+            act(
+                "t-3",
+                Operation::RemoteAccess,
+                "US",
+                health()?,
+                &exporter,
+                at(2026, 3, 1),
+            )?,
             Effect::Allow,
         ),
         (
@@ -121,7 +142,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (title, transfer, expected) in &cases {
         let decision = engine.evaluate(transfer, &evidence);
         println!("== {title}\n{decision}\n");
-        assert_eq!(decision.effect(), *expected, "unexpected decision for {title}");
+        assert_eq!(
+            decision.effect(),
+            *expected,
+            "unexpected decision for {title}"
+        );
     }
 
     // The user withdraws consent: the act is now denied, while a decision as of an earlier
@@ -129,8 +154,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     evidence.withdraw(&"consent-7".parse()?, at(2026, 4, 1))?;
     // The clinic holds no CAC assessment, so the consent alone decided for it.
     let clinic = Party::new("clinic-cn".parse()?).established_in("CN".parse()?);
-    let before = act("t-6", Operation::Transfer, "US", health()?, &clinic, at(2026, 3, 31))?;
-    let later = act("t-7", Operation::Transfer, "US", health()?, &clinic, at(2026, 4, 2))?;
+    let before = act(
+        "t-6",
+        Operation::Transfer,
+        "US",
+        health()?,
+        &clinic,
+        at(2026, 3, 31),
+    )?;
+    let later = act(
+        "t-7",
+        Operation::Transfer,
+        "US",
+        health()?,
+        &clinic,
+        at(2026, 4, 2),
+    )?;
     let decision = engine.evaluate(&later, &evidence);
     println!("== After the user withdrew consent on 2026-04-01\n{decision}\n");
     assert_eq!(decision.effect(), Effect::Deny);

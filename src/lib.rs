@@ -11,9 +11,8 @@ mod model;
 mod policy;
 
 pub use engine::{
-    Decision, DecisionReport, Diagnostic, Effect, Engine, EngineBuilder, EvidenceKind,
-    EvidenceRef, MissingItem, MissingSet, ObligationReport, PackRef, RuleReport, RuleResult,
-    Verdict,
+    Decision, DecisionReport, Diagnostic, Effect, Engine, EngineBuilder, EvidenceKind, EvidenceRef,
+    MissingItem, MissingSet, ObligationReport, PackRef, RuleReport, RuleResult, Verdict,
 };
 pub use error::{
     BuildError, BuildErrorKind, Location, ModelError, ModelErrorKind, PackError, PackProblem,
@@ -27,6 +26,5 @@ pub use model::{
     Tag, Transfer, TransferBuilder,
 };
 pub use policy::{
-    BUILTIN_IDS, FORMAT_VERSION, OptionInfo, PackKind, PackLoader, PolicyPack, RuleInfo,
-    SourceInfo,
+    BUILTIN_IDS, FORMAT_VERSION, OptionInfo, PackKind, PackLoader, PolicyPack, RuleInfo, SourceInfo,
 };

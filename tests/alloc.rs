@@ -1,5 +1,13 @@
 //! The allow path of `Engine::evaluate` allocates nothing: checked with a counting allocator.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use chrono::{TimeZone, Utc};
 use crossborder::{
     Approval, Consent, ConsentKind, DataItem, Engine, MemoryEvidence, NoEvidence, Operation,
@@ -42,10 +50,28 @@ fn the_allow_path_allocates_nothing() {
     };
     // Decoys first, so the search visits consents that do not cover the act.
     store
-        .grant(Consent::new("c-0".parse().unwrap(), "u-42".parse().unwrap(), ConsentKind::Implied, scope(Operation::Transfer), t0).unwrap())
+        .grant(
+            Consent::new(
+                "c-0".parse().unwrap(),
+                "u-42".parse().unwrap(),
+                ConsentKind::Implied,
+                scope(Operation::Transfer),
+                t0,
+            )
+            .unwrap(),
+        )
         .unwrap();
     store
-        .grant(Consent::new("c-1".parse().unwrap(), "u-42".parse().unwrap(), ConsentKind::Express, scope(Operation::Transfer), t0).unwrap())
+        .grant(
+            Consent::new(
+                "c-1".parse().unwrap(),
+                "u-42".parse().unwrap(),
+                ConsentKind::Express,
+                scope(Operation::Transfer),
+                t0,
+            )
+            .unwrap(),
+        )
         .unwrap();
     store
         .add_approval(
@@ -54,7 +80,12 @@ fn the_allow_path_allocates_nothing() {
                 "CN-CAC".parse().unwrap(),
                 "security_assessment".parse().unwrap(),
                 "acme-cn".parse().unwrap(),
-                Scope::new(["personal".parse().unwrap()], "US".parse().unwrap(), OperationSet::all()).unwrap(),
+                Scope::new(
+                    ["personal".parse().unwrap()],
+                    "US".parse().unwrap(),
+                    OperationSet::all(),
+                )
+                .unwrap(),
                 t0,
             )
             .unwrap(),
@@ -66,17 +97,28 @@ fn the_allow_path_allocates_nothing() {
     let no_rule = transfer(&e, "personal.contact", "CN", Operation::Transfer);
     let elsewhere = transfer(&e, "personal.sensitive.health", "DE", Operation::Transfer);
 
-    for (name, t) in [("consent", &by_consent), ("approval", &by_approval), ("no rule", &no_rule), ("elsewhere", &elsewhere)] {
+    for (name, t) in [
+        ("consent", &by_consent),
+        ("approval", &by_approval),
+        ("no rule", &no_rule),
+        ("elsewhere", &elsewhere),
+    ] {
         // Warm up lazily initialised state (thread locals, lock internals) outside the count.
         assert!(e.evaluate(t, &store).is_allowed(), "{name}");
         let n = allocations_during(|| {
             for _ in 0..100 {
                 let d = e.evaluate(t, &store);
                 assert!(d.is_allowed());
-                assert_eq!(d.rules().map(|r| r.evidence().len()).sum::<usize>(), usize::from(name == "consent" || name == "approval"));
+                assert_eq!(
+                    d.rules().map(|r| r.evidence().len()).sum::<usize>(),
+                    usize::from(name == "consent" || name == "approval")
+                );
             }
         });
-        assert_eq!(n, 0, "the {name} allow path allocated {n} times in 100 evaluations");
+        assert_eq!(
+            n, 0,
+            "the {name} allow path allocated {n} times in 100 evaluations"
+        );
     }
     let n = allocations_during(|| {
         let d = e.evaluate(&no_rule, &NoEvidence);

@@ -1,5 +1,13 @@
 //! The seed's regime, `cn-pledge-2015`, end to end through the public API.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossborder::{
     Approval, Certification, Consent, ConsentKind, DataItem, Effect, Engine, EvidenceKind,
@@ -123,7 +131,11 @@ fn allowed_with_a_valid_express_consent_covering_the_act() {
 fn a_stronger_consent_kind_satisfies_an_express_requirement() {
     let e = engine();
     let tr = act(&e, Operation::Transfer, HEALTH, "CN", "US");
-    for kind in [ConsentKind::Explicit, ConsentKind::Separate, ConsentKind::Written] {
+    for kind in [
+        ConsentKind::Explicit,
+        ConsentKind::Separate,
+        ConsentKind::Written,
+    ] {
         let store = store_with([consent(
             "c-1",
             kind,
@@ -151,11 +163,19 @@ fn withdrawal_denies_from_its_instant_and_never_rewrites_history() {
     let store = store_with([express_health_to_us()]);
     let before = act_at(&e, Operation::Transfer, HEALTH, "CN", "US", t(2026, 5, 31));
     let at_withdrawal = act_at(&e, Operation::Transfer, HEALTH, "CN", "US", t(2026, 6, 1));
-    let just_before =
-        act_at(&e, Operation::Transfer, HEALTH, "CN", "US", t(2026, 6, 1) - Duration::nanoseconds(1));
+    let just_before = act_at(
+        &e,
+        Operation::Transfer,
+        HEALTH,
+        "CN",
+        "US",
+        t(2026, 6, 1) - Duration::nanoseconds(1),
+    );
     assert!(e.evaluate(&at_withdrawal, &store).is_allowed());
 
-    store.withdraw(&"c-1".parse().unwrap(), t(2026, 6, 1)).unwrap();
+    store
+        .withdraw(&"c-1".parse().unwrap(), t(2026, 6, 1))
+        .unwrap();
     let d = e.evaluate(&at_withdrawal, &store);
     assert_eq!(d.effect(), Effect::Deny, "{d}");
     assert_eq!(d.rules().next().unwrap().verdict(), Verdict::Unmet);
@@ -171,8 +191,14 @@ fn consent_boundaries_granted_is_covered_expiry_is_not() {
     let store = store_with([c]);
     let at = |d| act_at(&e, Operation::Transfer, HEALTH, "CN", "US", d);
     assert!(e.evaluate(&at(t(2026, 1, 1)), &store).is_allowed());
-    assert!(!e.evaluate(&at(t(2026, 1, 1) - Duration::seconds(1)), &store).is_allowed());
-    assert!(e.evaluate(&at(t(2026, 6, 1) - Duration::seconds(1)), &store).is_allowed());
+    assert!(
+        !e.evaluate(&at(t(2026, 1, 1) - Duration::seconds(1)), &store)
+            .is_allowed()
+    );
+    assert!(
+        e.evaluate(&at(t(2026, 6, 1) - Duration::seconds(1)), &store)
+            .is_allowed()
+    );
     assert!(!e.evaluate(&at(t(2026, 6, 1)), &store).is_allowed());
 }
 
@@ -203,16 +229,27 @@ fn denied_when_the_consent_covers_another_destination_category_or_operation() {
     let e = engine();
     let tr = act(&e, Operation::Transfer, HEALTH, "CN", "US");
     let cases = [
-        ("destination", scope(HEALTH, "GB", [Operation::Transfer].into())),
+        (
+            "destination",
+            scope(HEALTH, "GB", [Operation::Transfer].into()),
+        ),
         (
             "category",
-            scope("personal.sensitive.biometric", "US", [Operation::Transfer].into()),
+            scope(
+                "personal.sensitive.biometric",
+                "US",
+                [Operation::Transfer].into(),
+            ),
         ),
         ("operation", scope(HEALTH, "US", [Operation::Store].into())),
     ];
     for (what, s) in cases {
         let store = store_with([consent("c-1", ConsentKind::Express, s)]);
-        assert_eq!(e.evaluate(&tr, &store).effect(), Effect::Deny, "other {what}");
+        assert_eq!(
+            e.evaluate(&tr, &store).effect(),
+            Effect::Deny,
+            "other {what}"
+        );
     }
 }
 
@@ -250,7 +287,10 @@ fn an_approval_held_by_another_party_does_not_count() {
     let e = engine();
     let store = MemoryEvidence::new();
     store.add_approval(approval("other-co")).unwrap();
-    assert!(!e.evaluate(&act(&e, Operation::Store, HEALTH, "CN", "US"), &store).is_allowed());
+    assert!(
+        !e.evaluate(&act(&e, Operation::Store, HEALTH, "CN", "US"), &store)
+            .is_allowed()
+    );
 }
 
 #[test]
@@ -267,7 +307,10 @@ fn an_approval_by_an_authority_not_named_does_not_count() {
     )
     .unwrap();
     store.add_approval(a).unwrap();
-    assert!(!e.evaluate(&act(&e, Operation::Store, HEALTH, "CN", "US"), &store).is_allowed());
+    assert!(
+        !e.evaluate(&act(&e, Operation::Store, HEALTH, "CN", "US"), &store)
+            .is_allowed()
+    );
 }
 
 #[test]
@@ -358,8 +401,14 @@ fn hong_kong_macao_and_taiwan_count_as_outside_china() {
     // The approval that covers HK lifts the rule for HK only.
     let store = MemoryEvidence::new();
     store.add_approval(approval("acme-cn")).unwrap();
-    assert!(e.evaluate(&act(&e, Operation::Transfer, HEALTH, "CN", "HK"), &store).is_allowed());
-    assert!(!e.evaluate(&act(&e, Operation::Transfer, HEALTH, "CN", "MO"), &store).is_allowed());
+    assert!(
+        e.evaluate(&act(&e, Operation::Transfer, HEALTH, "CN", "HK"), &store)
+            .is_allowed()
+    );
+    assert!(
+        !e.evaluate(&act(&e, Operation::Transfer, HEALTH, "CN", "MO"), &store)
+            .is_allowed()
+    );
 }
 
 #[test]
@@ -368,9 +417,15 @@ fn remote_access_from_abroad_is_governed_like_a_transfer() {
     let access = act(&e, Operation::RemoteAccess, HEALTH, "CN", "US");
     let d = e.evaluate(&access, &NoEvidence);
     assert_eq!(d.effect(), Effect::Deny);
-    assert_eq!(d.rules().next().unwrap().rule_id(), "pledge-sensitive-abroad");
+    assert_eq!(
+        d.rules().next().unwrap().rule_id(),
+        "pledge-sensitive-abroad"
+    );
     // A consent for transfer only does not cover remote access; one for remote access does.
-    assert!(!e.evaluate(&access, &store_with([express_health_to_us()])).is_allowed());
+    assert!(
+        !e.evaluate(&access, &store_with([express_health_to_us()]))
+            .is_allowed()
+    );
     let c = consent(
         "c-2",
         ConsentKind::Express,
@@ -384,7 +439,8 @@ fn store_and_process_abroad_are_governed_too() {
     let e = engine();
     for op in [Operation::Store, Operation::Process] {
         assert_eq!(
-            e.evaluate(&act(&e, op, HEALTH, "CN", "US"), &NoEvidence).effect(),
+            e.evaluate(&act(&e, op, HEALTH, "CN", "US"), &NoEvidence)
+                .effect(),
             Effect::Deny,
             "{op}"
         );
@@ -412,8 +468,14 @@ fn the_missing_sets_say_concretely_what_would_make_the_act_lawful() {
         "approval by `CN-CAC`, `CN-MIIT` or `CN-MPS` held by `acme-cn` covering `personal.sensitive.health` to `US` for `transfer`, valid at 2026-03-01T00:00:00Z"
     );
     let text = d.to_string();
-    assert!(text.starts_with("DENY: transfer of personal.sensitive.health about subject `u-42`"), "{text}");
-    assert!(text.contains("[unmet] cn-pledge-2015/pledge-sensitive-abroad"), "{text}");
+    assert!(
+        text.starts_with("DENY: transfer of personal.sensitive.health about subject `u-42`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[unmet] cn-pledge-2015/pledge-sensitive-abroad"),
+        "{text}"
+    );
     assert!(text.contains("missing, any one of:"), "{text}");
 }
 
@@ -496,7 +558,10 @@ fn the_strict_option_governs_all_personal_information() {
     let tr = act(&strict, Operation::Transfer, "personal.contact", "CN", "US");
     let d = strict.evaluate(&tr, &NoEvidence);
     assert_eq!(d.effect(), Effect::Deny);
-    assert_eq!(d.rules().next().unwrap().rule_id(), "pledge-personal-abroad");
+    assert_eq!(
+        d.rules().next().unwrap().rule_id(),
+        "pledge-personal-abroad"
+    );
     // Non-personal data stays out of scope.
     let tr = act(&strict, Operation::Transfer, "nonpersonal", "CN", "US");
     let d = strict.evaluate(&tr, &NoEvidence);
@@ -517,7 +582,13 @@ fn bulk_acts_cannot_rest_on_consent_but_can_rest_on_an_approval() {
     let d = e.evaluate(&tr, &NoEvidence);
     assert_eq!(d.effect(), Effect::Deny);
     let missing = d.rules().next().unwrap().missing();
-    assert!(missing[0].missing[0].text.contains("needs one transfer per subject"), "{:?}", missing);
+    assert!(
+        missing[0].missing[0]
+            .text
+            .contains("needs one transfer per subject"),
+        "{:?}",
+        missing
+    );
     let store = MemoryEvidence::new();
     store.add_approval(approval("acme-cn")).unwrap();
     assert!(e.evaluate(&tr, &store).is_allowed());
@@ -551,7 +622,10 @@ fn certifications_are_not_a_basis_of_the_pledge() {
     .unwrap();
     let store = MemoryEvidence::new();
     store.certify("acme-us".parse().unwrap(), cert).unwrap();
-    assert!(!e.evaluate(&act(&e, Operation::Transfer, HEALTH, "CN", "US"), &store).is_allowed());
+    assert!(
+        !e.evaluate(&act(&e, Operation::Transfer, HEALTH, "CN", "US"), &store)
+            .is_allowed()
+    );
 }
 
 #[test]
@@ -571,7 +645,9 @@ fn consents_can_be_withdrawn_while_other_threads_evaluate() {
             });
         }
         s.spawn(|| {
-            store.withdraw(&"c-1".parse().unwrap(), t(2026, 2, 15)).unwrap();
+            store
+                .withdraw(&"c-1".parse().unwrap(), t(2026, 2, 15))
+                .unwrap();
         });
     });
     assert!(!e.evaluate(&tr, &*store).is_allowed());

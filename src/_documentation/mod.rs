@@ -8,3 +8,6 @@ pub mod format {}
 
 #[doc = include_str!("../../CHANGELOG.md")]
 pub mod changelog {}
+
+#[doc = include_str!("../../docs/PACKS.md")]
+pub mod packs {}

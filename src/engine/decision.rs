@@ -102,7 +102,9 @@ impl Diagnostic {
     #[cold]
     pub(crate) fn engine_mismatch(transfer: u64, engine: u64) -> Self {
         Diagnostic {
-            message: format!("the transfer was built for engine {transfer:016x}, not this engine ({engine:016x}): build it again with this engine"),
+            message: format!(
+                "the transfer was built for engine {transfer:016x}, not this engine ({engine:016x}): build it again with this engine"
+            ),
         }
     }
 
@@ -408,7 +410,11 @@ fn describe(p: &Program, rule: &CRule, b: &CBasis, t: &Transfer) -> MissingItem 
     let at = instant(t.data.at);
     let (basis, text) = match b {
         CBasis::Consent { min, informed } => {
-            let informed = if *informed { ", informed of the risks," } else { "" };
+            let informed = if *informed {
+                ", informed of the risks,"
+            } else {
+                ""
+            };
             let text = match t.data.data.individuals() {
                 Individuals::One(s) => format!(
                     "{min} consent of subject `{}`{informed} {}, valid at {at}",
@@ -462,10 +468,9 @@ fn describe(p: &Program, rule: &CRule, b: &CBasis, t: &Transfer) -> MissingItem 
                 ),
             },
         ),
-        CBasis::PurposeIn { names, .. } => (
-            "purpose",
-            format!("purpose {}", quoted_list(names, "or")),
-        ),
+        CBasis::PurposeIn { names, .. } => {
+            ("purpose", format!("purpose {}", quoted_list(names, "or")))
+        }
         CBasis::RecipientRoles { roles, .. } => (
             "recipient_role",
             format!("a recipient whose role is {}", quoted_list(roles, "or")),
@@ -476,7 +481,10 @@ fn describe(p: &Program, rule: &CRule, b: &CBasis, t: &Transfer) -> MissingItem 
                 Who::Recipient => "the recipient",
                 Who::Transfer => "the transfer",
             };
-            ("tags", format!("{whose} tagged {}", quoted_list(names, "and")))
+            (
+                "tags",
+                format!("{whose} tagged {}", quoted_list(names, "and")),
+            )
         }
     };
     MissingItem {
@@ -615,7 +623,14 @@ impl fmt::Display for DecisionReport {
             write!(f, "\n  diagnostic: {d}")?;
         }
         for r in &self.rules {
-            write!(f, "\n  [{}] {}/{}: {}", r.verdict.as_str(), r.pack, r.rule, r.summary)?;
+            write!(
+                f,
+                "\n  [{}] {}/{}: {}",
+                r.verdict.as_str(),
+                r.pack,
+                r.rule,
+                r.summary
+            )?;
             write!(f, "\n      cite: {}", r.cite)?;
             if let Some(alt) = &r.alternative {
                 write!(f, "\n      basis: {alt}")?;

@@ -34,7 +34,9 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         ));
         return d;
     }
-    let (keyed, wild) = p.index.candidates(t.data.operation, t.key.collected_in.country);
+    let (keyed, wild) = p
+        .index
+        .candidates(t.data.operation, t.key.collected_in.country);
     let (mut i, mut j) = (0, 0);
     loop {
         // Merge the two ascending candidate lists, so rules are visited in pack order.
@@ -224,8 +226,7 @@ pub(super) fn scope_covers(p: &Program, rule: &CRule, scope: &Scope, t: &Transfe
         && scope.covers_operation(d.operation)
         && scope.covers_purpose(d.purpose.as_ref())
         && scope.covers_recipient(d.recipient.as_ref().map(crate::Party::id))
-        && d
-            .data
+        && d.data
             .categories()
             .iter()
             .zip(&t.key.categories)
@@ -282,7 +283,9 @@ fn check_basis<E: Evidence + ?Sized>(
             ev.approvals(exporter, &mut |a| {
                 if a.holder() == exporter
                     && authorities.contains(a.authority())
-                    && mechanisms.as_ref().is_none_or(|m| m.contains(a.mechanism()))
+                    && mechanisms
+                        .as_ref()
+                        .is_none_or(|m| m.contains(a.mechanism()))
                     && a.is_valid_at(at)
                     && scope_covers(p, rule, a.scope(), t)
                 {
@@ -313,7 +316,10 @@ fn check_basis<E: Evidence + ?Sized>(
             let mut found = None;
             ev.certifications(r.id(), &mut |c| {
                 if names.contains(c.name()) && c.is_valid_at(at) {
-                    found = Some(EvidenceRef::new(EvidenceKind::Certification, c.id().clone()));
+                    found = Some(EvidenceRef::new(
+                        EvidenceKind::Certification,
+                        c.id().clone(),
+                    ));
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())

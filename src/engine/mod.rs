@@ -18,6 +18,7 @@ pub use decision::{
 
 use crate::error::{BuildError, BuildErrorKind, ModelError};
 use crate::evidence::Evidence;
+use crate::model::COUNTRY_COUNT;
 use crate::model::{
     Authority, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism, Operation,
     Purpose, Role, Tag, Transfer,
@@ -27,9 +28,8 @@ use crate::policy::validate::{
     Basis, Cond, JurRef, Obligation, Period, Place, Places, RuleEffect, Who,
 };
 use crate::policy::{PolicyPack, fnv1a, taxonomy};
-use crate::model::COUNTRY_COUNT;
-use sets::{CatSet, JRef, JSet, MAX_CATEGORIES, MAX_JURISDICTIONS, MAX_PURPOSES, MAX_TAGS};
 use sets::TimedSet;
+use sets::{CatSet, JRef, JSet, MAX_CATEGORIES, MAX_JURISDICTIONS, MAX_PURPOSES, MAX_TAGS};
 
 /// An immutable, compiled set of policy packs: build it once, share it across threads, and
 /// evaluate transfers against it.
@@ -65,7 +65,10 @@ impl fmt::Debug for Engine {
         f.debug_struct("Engine")
             .field("packs", &self.program.packs)
             .field("rules", &self.program.rules.len())
-            .field("fingerprint", &format_args!("{:016x}", self.program.fingerprint))
+            .field(
+                "fingerprint",
+                &format_args!("{:016x}", self.program.fingerprint),
+            )
             .finish()
     }
 }
@@ -162,7 +165,8 @@ impl EngineBuilder {
     /// Sets an option a pack declares.
     #[must_use]
     pub fn option(mut self, pack: &str, option: &str, value: bool) -> Self {
-        self.options.push((pack.to_owned(), option.to_owned(), value));
+        self.options
+            .push((pack.to_owned(), option.to_owned(), value));
         self
     }
 
@@ -180,7 +184,10 @@ impl EngineBuilder {
         let mut packs = Vec::new();
         for id in &self.builtins {
             let p = PolicyPack::builtin(id).ok_or_else(|| {
-                BuildError::new(BuildErrorKind::UnknownPack, format!("unknown built-in pack `{id}`"))
+                BuildError::new(
+                    BuildErrorKind::UnknownPack,
+                    format!("unknown built-in pack `{id}`"),
+                )
             })?;
             packs.push(p);
         }
@@ -233,30 +240,67 @@ pub(crate) struct PackMeta {
     pub id: String,
     pub version: String,
     pub digest: u64,
-    #[allow(dead_code, reason = "kept for reports that distinguish voluntary packs")]
+    #[allow(
+        dead_code,
+        reason = "kept for reports that distinguish voluntary packs"
+    )]
     pub kind: PackKind,
 }
 
 #[derive(Debug)]
 pub(crate) enum CCond {
     Ops(u8),
-    Place { place: Place, set: TimedSet, negate: bool },
-    Places { places: Places, set: TimedSet, negate: bool },
-    Roles { mask: u8, negate: bool },
-    Tags { who: Who, mask: u128, negate: bool },
+    Place {
+        place: Place,
+        set: TimedSet,
+        negate: bool,
+    },
+    Places {
+        places: Places,
+        set: TimedSet,
+        negate: bool,
+    },
+    Roles {
+        mask: u8,
+        negate: bool,
+    },
+    Tags {
+        who: Who,
+        mask: u128,
+        negate: bool,
+    },
     Minor(bool),
     Bulk(bool),
 }
 
 #[derive(Debug)]
 pub(crate) enum CBasis {
-    Consent { min: ConsentKind, informed: bool },
-    Approval { authorities: Vec<Authority>, mechanisms: Option<Vec<Mechanism>> },
-    DestinationIn { set: TimedSet, label: Vec<String> },
+    Consent {
+        min: ConsentKind,
+        informed: bool,
+    },
+    Approval {
+        authorities: Vec<Authority>,
+        mechanisms: Option<Vec<Mechanism>>,
+    },
+    DestinationIn {
+        set: TimedSet,
+        label: Vec<String>,
+    },
     RecipientCertified(Vec<CertificationName>),
-    PurposeIn { mask: u64, names: Vec<Purpose> },
-    RecipientRoles { mask: u8, roles: Vec<Role> },
-    Tags { who: Who, mask: u128, names: Vec<Tag> },
+    PurposeIn {
+        mask: u64,
+        names: Vec<Purpose>,
+    },
+    RecipientRoles {
+        mask: u8,
+        roles: Vec<Role>,
+    },
+    Tags {
+        who: Who,
+        mask: u128,
+        names: Vec<Tag>,
+    },
 }
 
 #[derive(Debug)]
@@ -326,13 +370,19 @@ impl Program {
     pub(crate) fn jref(&self, j: Jurisdiction) -> Result<JRef, ModelError> {
         let country = u16::try_from(j.country_index()).unwrap_or(u16::MAX);
         if !j.is_subdivision() {
-            return Ok(JRef { id: country, country });
+            return Ok(JRef {
+                id: country,
+                country,
+            });
         }
         match self.division_ids.get(&j) {
             Some(&id) => Ok(JRef { id, country }),
             None => Err(ModelError::new(
                 crate::ModelErrorKind::UnknownSubdivision,
-                format!("unknown division `{j}`: no enabled pack declares it; use `{}` instead", j.country()),
+                format!(
+                    "unknown division `{j}`: no enabled pack declares it; use `{}` instead",
+                    j.country()
+                ),
             )),
         }
     }
@@ -361,18 +411,19 @@ fn compile(
     // Categories: the base taxonomy, then each pack's extensions.
     let mut categories: Vec<Category> = Vec::new();
     let mut category_ids: HashMap<Category, u16> = HashMap::new();
-    let mut add_category = |c: Category, categories: &mut Vec<Category>| -> Result<(), BuildError> {
-        if category_ids.contains_key(&c) {
-            return Ok(());
-        }
-        let id = u16::try_from(categories.len())
-            .ok()
-            .filter(|&i| usize::from(i) < MAX_CATEGORIES)
-            .ok_or_else(|| limit("categories", MAX_CATEGORIES))?;
-        category_ids.insert(c.clone(), id);
-        categories.push(c);
-        Ok(())
-    };
+    let mut add_category =
+        |c: Category, categories: &mut Vec<Category>| -> Result<(), BuildError> {
+            if category_ids.contains_key(&c) {
+                return Ok(());
+            }
+            let id = u16::try_from(categories.len())
+                .ok()
+                .filter(|&i| usize::from(i) < MAX_CATEGORIES)
+                .ok_or_else(|| limit("categories", MAX_CATEGORIES))?;
+            category_ids.insert(c.clone(), id);
+            categories.push(c);
+            Ok(())
+        };
     for (name, _) in taxonomy::BASE {
         if let Ok(c) = Category::new(name) {
             add_category(c, &mut categories)?;
@@ -427,7 +478,10 @@ fn compile(
                 Some((_, prev)) if prev != on => {
                     return Err(BuildError::new(
                         BuildErrorKind::Conflict,
-                        format!("tag `{t}` is declared for parties by one pack and for transfers by another (pack `{}`)", p.id()),
+                        format!(
+                            "tag `{t}` is declared for parties by one pack and for transfers by another (pack `{}`)",
+                            p.id()
+                        ),
                     ));
                 }
                 Some(_) => {}
@@ -499,12 +553,20 @@ fn compile(
             for c in &r.conds {
                 conds.push(match c {
                     Cond::Ops(ops) => CCond::Ops(ops.bits()),
-                    Cond::Place { place, list, negate } => CCond::Place {
+                    Cond::Place {
+                        place,
+                        list,
+                        negate,
+                    } => CCond::Place {
                         place: *place,
                         set: jset(&program, list),
                         negate: *negate,
                     },
-                    Cond::Places { places, list, negate } => CCond::Places {
+                    Cond::Places {
+                        places,
+                        list,
+                        negate,
+                    } => CCond::Places {
                         places: *places,
                         set: jset(&program, list),
                         negate: *negate,
@@ -581,7 +643,11 @@ fn tag_mask(program: &Program, tags: &[Tag]) -> u128 {
     })
 }
 
-fn compile_basis(program: &Program, groups: &[crate::policy::validate::Group], b: &Basis) -> CBasis {
+fn compile_basis(
+    program: &Program,
+    groups: &[crate::policy::validate::Group],
+    b: &Basis,
+) -> CBasis {
     match b {
         Basis::Consent { min, informed } => CBasis::Consent {
             min: *min,
@@ -734,7 +800,11 @@ fn build_index(program: &Program) -> RuleIndex {
         rules.extend(b);
     }
     starts.push(u32::try_from(rules.len()).unwrap_or(u32::MAX));
-    RuleIndex { starts, rules, wild }
+    RuleIndex {
+        starts,
+        rules,
+        wild,
+    }
 }
 
 #[cfg(test)]
@@ -751,15 +821,36 @@ mod tests {
 
     #[test]
     fn builder_errors() {
-        assert_eq!(Engine::builder().build().unwrap_err().kind(), BuildErrorKind::NoPacks);
-        let e = Engine::builder().enable("cn-pledge-2015").enable("cn-pledge-2015").build().unwrap_err();
+        assert_eq!(
+            Engine::builder().build().unwrap_err().kind(),
+            BuildErrorKind::NoPacks
+        );
+        let e = Engine::builder()
+            .enable("cn-pledge-2015")
+            .enable("cn-pledge-2015")
+            .build()
+            .unwrap_err();
         assert_eq!(e.kind(), BuildErrorKind::DuplicatePack);
         assert_eq!(e.to_string(), "pack `cn-pledge-2015` is enabled twice");
-        let e = Engine::builder().enable("cn-pledge-2015").option("cn-pledge-2015", "nope", true).build().unwrap_err();
+        let e = Engine::builder()
+            .enable("cn-pledge-2015")
+            .option("cn-pledge-2015", "nope", true)
+            .build()
+            .unwrap_err();
         assert_eq!(e.kind(), BuildErrorKind::UnknownOption);
-        assert_eq!(e.to_string(), "pack `cn-pledge-2015` declares no option `nope`");
-        let e = Engine::builder().enable("cn-pledge-2015").option("other", "x", true).build().unwrap_err();
-        assert_eq!(e.to_string(), "option `x` is set for pack `other`, which is not enabled");
+        assert_eq!(
+            e.to_string(),
+            "pack `cn-pledge-2015` declares no option `nope`"
+        );
+        let e = Engine::builder()
+            .enable("cn-pledge-2015")
+            .option("other", "x", true)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "option `x` is set for pack `other`, which is not enabled"
+        );
     }
 
     #[test]

@@ -36,7 +36,9 @@ impl JSet {
     #[inline]
     pub(crate) fn has(&self, id: u16) -> bool {
         let i = usize::from(id);
-        self.bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.bits
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// Whether `j` lies in the set: itself, or its country, is a member.
@@ -142,7 +144,10 @@ mod tests {
         s.insert(3);
         s.insert(300);
         assert!(s.has(3) && s.has(300) && !s.has(4));
-        assert!(s.holds(JRef { id: 260, country: 3 }));
+        assert!(s.holds(JRef {
+            id: 260,
+            country: 3
+        }));
         assert!(!s.holds(JRef { id: 4, country: 4 }));
         assert_eq!(s.ids().collect::<Vec<_>>(), vec![3, 300]);
         s.insert(9999); // out of range: ignored, never panics

@@ -180,11 +180,7 @@ impl MemoryEvidence {
     ///
     /// [`ModelErrorKind::UnknownEvidence`] for an unknown id; [`ModelErrorKind::InvalidPeriod`]
     /// when the approval has no end or `until` is not after it.
-    pub fn extend_approval(
-        &self,
-        id: &EvidenceId,
-        until: DateTime<Utc>,
-    ) -> Result<(), ModelError> {
+    pub fn extend_approval(&self, id: &EvidenceId, until: DateTime<Utc>) -> Result<(), ModelError> {
         self.update_approval(id, |a| a.extended_until(until))
     }
 
@@ -352,7 +348,9 @@ mod tests {
             ModelErrorKind::InvalidPeriod
         );
         assert_eq!(
-            s.withdraw(&"zz".parse().unwrap(), t(5)).unwrap_err().to_string(),
+            s.withdraw(&"zz".parse().unwrap(), t(5))
+                .unwrap_err()
+                .to_string(),
             "the store holds no consent `zz`"
         );
         let mut seen = Vec::new();

@@ -125,7 +125,10 @@ impl OperationSet {
     }
     /// The members, in declaration order.
     pub fn iter(self) -> impl Iterator<Item = Operation> {
-        Operation::ALL.iter().copied().filter(move |&o| self.contains(o))
+        Operation::ALL
+            .iter()
+            .copied()
+            .filter(move |&o| self.contains(o))
     }
     pub(crate) fn bits(self) -> u8 {
         self.0

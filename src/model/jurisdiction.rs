@@ -74,7 +74,9 @@ impl Jurisdiction {
         let bad = || {
             ModelError::new(
                 ModelErrorKind::UnknownJurisdiction,
-                format!("unknown jurisdiction `{code}`: expected an assigned ISO 3166-1 alpha-2 code such as `CN`, optionally with a division such as `AU-NSW`"),
+                format!(
+                    "unknown jurisdiction `{code}`: expected an assigned ISO 3166-1 alpha-2 code such as `CN`, optionally with a division such as `AU-NSW`"
+                ),
             )
         };
         let (country, sub) = match code.split_once('-') {
@@ -86,7 +88,9 @@ impl Jurisdiction {
         if let Some(s) = sub {
             if s.is_empty()
                 || s.len() > 3
-                || !s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                || !s
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             {
                 return Err(bad());
             }
@@ -363,7 +367,9 @@ mod tests {
     fn table_is_sorted_unique_and_complete() {
         assert!(ASSIGNED.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(ASSIGNED.len(), 249);
-        for c in ["CN", "HK", "MO", "TW", "US", "DE", "GB", "RU", "AU", "IN", "BR", "XK"] {
+        for c in [
+            "CN", "HK", "MO", "TW", "US", "DE", "GB", "RU", "AU", "IN", "BR", "XK",
+        ] {
             assert_eq!(Jurisdiction::new(c).is_ok(), c != "XK", "{c}");
         }
     }
@@ -380,7 +386,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed_codes() {
-        for c in ["", "cn", "C", "CHN", "EU", "AU-", "AU-nsw", "AU-ABCD", "AU-N-S", "ZZ-1"] {
+        for c in [
+            "", "cn", "C", "CHN", "EU", "AU-", "AU-nsw", "AU-ABCD", "AU-N-S", "ZZ-1",
+        ] {
             let e = c.parse::<Jurisdiction>().unwrap_err();
             assert_eq!(e.kind(), ModelErrorKind::UnknownJurisdiction, "{c}");
             assert!(e.to_string().contains(&format!("`{c}`")), "{e}");

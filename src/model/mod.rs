@@ -15,11 +15,11 @@ pub use act::{
     Certification, DataItem, Individuals, Operation, OperationSet, Party, Role, Subject,
 };
 pub use grant::{Approval, Consent, ConsentKind, Scope};
-pub use jurisdiction::{Jurisdiction, JurisdictionSet};
 pub(crate) use jurisdiction::COUNTRY_COUNT;
+pub use jurisdiction::{Jurisdiction, JurisdictionSet};
+pub(crate) use names::falls_under;
 pub use names::{
     Authority, Category, CertificationName, EvidenceId, MAX_ID_LEN, MAX_NAME_LEN, Mechanism,
     PartyId, Purpose, SubjectId, Tag,
 };
-pub(crate) use names::falls_under;
 pub use transfer::{Transfer, TransferBuilder};

@@ -15,11 +15,16 @@ pub const MAX_ID_LEN: usize = 128;
 pub const MAX_NAME_LEN: usize = 128;
 
 fn check_id(what: &str, s: &str) -> Result<(), ModelError> {
-    if s.is_empty() || s.len() > MAX_ID_LEN || s.chars().any(|c| c.is_whitespace() || c.is_control())
+    if s.is_empty()
+        || s.len() > MAX_ID_LEN
+        || s.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(ModelError::new(
             ModelErrorKind::InvalidId,
-            format!("invalid {what} id `{}`: expected 1 to {MAX_ID_LEN} bytes without white space or control characters", s.escape_debug()),
+            format!(
+                "invalid {what} id `{}`: expected 1 to {MAX_ID_LEN} bytes without white space or control characters",
+                s.escape_debug()
+            ),
         ));
     }
     Ok(())
@@ -218,9 +223,7 @@ impl Category {
     /// The parent category, or `None` for a root.
     #[must_use]
     pub fn parent(&self) -> Option<Category> {
-        self.0
-            .rsplit_once('.')
-            .map(|(p, _)| Category(Arc::from(p)))
+        self.0.rsplit_once('.').map(|(p, _)| Category(Arc::from(p)))
     }
 }
 

@@ -6,7 +6,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 use smallvec::SmallVec;
 
-use super::{DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Role, Tag};
+use super::{
+    DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Role, Tag,
+};
 use crate::engine::Engine;
 use crate::engine::sets::{CatSet, JRef, JSet};
 use crate::error::{ModelError, ModelErrorKind};
@@ -237,7 +239,9 @@ fn compile_key(engine: &Engine, t: &TransferData) -> Result<TransferKey, ModelEr
                 Some(_) => {
                     return Err(ModelError::new(
                         ModelErrorKind::UnknownTag,
-                        format!("tag `{tag}` on {whose} is declared by the enabled packs for another kind of value"),
+                        format!(
+                            "tag `{tag}` on {whose} is declared by the enabled packs for another kind of value"
+                        ),
                     ));
                 }
                 None => {
@@ -299,10 +303,7 @@ fn compile_key(engine: &Engine, t: &TransferData) -> Result<TransferKey, ModelEr
         transfer_tags: tags(&t.tags, TagOn::Transfer, "the transfer")?,
         categories,
         category_union,
-        purpose: t
-            .purpose
-            .as_ref()
-            .map(|pu| p.purpose_ids.get(pu).copied()),
+        purpose: t.purpose.as_ref().map(|pu| p.purpose_ids.get(pu).copied()),
         minor,
         bulk: matches!(t.data.individuals(), Individuals::Bulk { .. }),
     })
@@ -413,7 +414,9 @@ impl Serialize for Transfer {
 
 impl fmt::Debug for Transfer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transfer").field("data", &self.data).finish_non_exhaustive()
+        f.debug_struct("Transfer")
+            .field("data", &self.data)
+            .finish_non_exhaustive()
     }
 }
 
@@ -451,7 +454,11 @@ impl fmt::Display for Transfer {
         if let Some(r) = &d.recipient {
             write!(f, " for `{}`", r.id())?;
         }
-        write!(f, ", at {}", d.at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        write!(
+            f,
+            ", at {}",
+            d.at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        )
     }
 }
 
@@ -487,9 +494,15 @@ mod tests {
 
     #[test]
     fn unknown_names_are_errors() {
-        let e = base().tag("systematic".parse().unwrap()).build(&engine()).unwrap_err();
+        let e = base()
+            .tag("systematic".parse().unwrap())
+            .build(&engine())
+            .unwrap_err();
         assert_eq!(e.kind(), ModelErrorKind::UnknownTag);
-        assert_eq!(e.to_string(), "unknown tag `systematic` on the transfer: no enabled pack declares it");
+        assert_eq!(
+            e.to_string(),
+            "unknown tag `systematic` on the transfer: no enabled pack declares it"
+        );
         let e = base()
             .data(DataItem::of_subject(
                 Subject::new("u".parse().unwrap()),
@@ -499,9 +512,15 @@ mod tests {
             .build(&engine())
             .unwrap_err();
         assert_eq!(e.kind(), ModelErrorKind::UnknownCategory);
-        let e = base().destination("US-CA".parse().unwrap()).build(&engine()).unwrap_err();
+        let e = base()
+            .destination("US-CA".parse().unwrap())
+            .build(&engine())
+            .unwrap_err();
         assert_eq!(e.kind(), ModelErrorKind::UnknownSubdivision);
-        assert_eq!(e.to_string(), "unknown division `US-CA`: no enabled pack declares it; use `US` instead");
+        assert_eq!(
+            e.to_string(),
+            "unknown division `US-CA`: no enabled pack declares it; use `US` instead"
+        );
         let e = base()
             .data(DataItem::bulk([], "CN".parse().unwrap(), 0, 1))
             .build(&engine())
@@ -515,7 +534,10 @@ mod tests {
         let t = base().id("t-1".parse().unwrap()).build(&e).unwrap();
         assert_eq!(t.origin().to_string(), "CN");
         let json = serde_json::to_string(&t).unwrap();
-        let back = serde_json::from_str::<TransferBuilder>(&json).unwrap().build(&e).unwrap();
+        let back = serde_json::from_str::<TransferBuilder>(&json)
+            .unwrap()
+            .build(&e)
+            .unwrap();
         assert_eq!(back, t);
         assert_eq!(
             t.to_string(),

@@ -401,17 +401,17 @@ impl PackLoader {
 }
 
 fn clean_path(p: &str) -> String {
-    if p == "." { String::new() } else { p.to_owned() }
+    if p == "." {
+        String::new()
+    } else {
+        p.to_owned()
+    }
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
 }
 
@@ -463,10 +463,14 @@ fn locate_toml(root: &toml::de::DeTable<'_>, path: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
-    const HEADER: &str = "format = 1\nid = \"t\"\ntitle = \"T\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\n";
+    const HEADER: &str =
+        "format = 1\nid = \"t\"\ntitle = \"T\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\n";
 
     fn problems(text: &str) -> Vec<PackProblem> {
-        PolicyPack::from_toml_str(text).unwrap_err().problems().to_vec()
+        PolicyPack::from_toml_str(text)
+            .unwrap_err()
+            .problems()
+            .to_vec()
     }
 
     #[test]
@@ -483,7 +487,11 @@ mod tests {
         let p = problems(&format!("{HEADER}[[rules]]\nid = \"r\"\nsummery = \"x\"\n"));
         assert_eq!(p[0].location().line(), Some(9), "{}", p[0]);
         assert_eq!(p[0].location().path(), "rules[0].summery", "{}", p[0]);
-        assert!(p[0].message().contains("unknown field `summery`"), "{}", p[0]);
+        assert!(
+            p[0].message().contains("unknown field `summery`"),
+            "{}",
+            p[0]
+        );
     }
 
     #[test]
@@ -498,14 +506,20 @@ mod tests {
             "rule `cn-sensitive-export` references unknown group `EEA2`"
         );
         assert_eq!(p[0].kind(), PackProblemKind::UnknownReference);
-        assert_eq!(p[0].location().path(), "rules[0].applies_when.destination_not_in[1]");
+        assert_eq!(
+            p[0].location().path(),
+            "rules[0].applies_when.destination_not_in[1]"
+        );
         assert_eq!(p[0].location().line(), Some(15));
         assert_eq!(p[0].rule_id(), Some("cn-sensitive-export"));
         assert_eq!(
             p[1].message(),
             "rule `cn-sensitive-export` references unknown jurisdiction `XX`"
         );
-        assert_eq!(p[1].location().to_string(), "15:71: rules[0].applies_when.collected_in[0]");
+        assert_eq!(
+            p[1].location().to_string(),
+            "15:71: rules[0].applies_when.collected_in[0]"
+        );
     }
 
     #[test]
@@ -519,7 +533,9 @@ mod tests {
 
     #[test]
     fn unsupported_format() {
-        let p = problems("format = 2\nid = \"x\"\ntitle = \"T\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\n");
+        let p = problems(
+            "format = 2\nid = \"x\"\ntitle = \"T\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\n",
+        );
         assert_eq!(p[0].kind(), PackProblemKind::UnsupportedFormat);
         assert_eq!(p[0].location().line(), Some(1));
     }
@@ -527,8 +543,14 @@ mod tests {
     #[test]
     fn digest_is_stable_and_sensitive() {
         let a = PolicyPack::from_toml_str(HEADER).unwrap();
-        let b = PolicyPack::from_toml_str(&HEADER.replace("version = \"1\"", "version = \"2\"")).unwrap();
-        assert_eq!(a.digest(), PolicyPack::from_json_str(&a.to_json_string()).unwrap().digest());
+        let b = PolicyPack::from_toml_str(&HEADER.replace("version = \"1\"", "version = \"2\""))
+            .unwrap();
+        assert_eq!(
+            a.digest(),
+            PolicyPack::from_json_str(&a.to_json_string())
+                .unwrap()
+                .digest()
+        );
         assert_ne!(a.digest(), b.digest());
     }
 }

@@ -208,8 +208,7 @@ struct Cx<'a> {
 fn is_pack_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && !s.starts_with('-')
 }
@@ -386,7 +385,9 @@ impl<'a> Cx<'a> {
                     self.problem(
                         K::Conflict,
                         p,
-                        format!("uses tag `{s}` on {what}, but the pack declares it for the other kind"),
+                        format!(
+                            "uses tag `{s}` on {what}, but the pack declares it for the other kind"
+                        ),
                     );
                 }
                 None => self.problem(
@@ -445,7 +446,11 @@ impl<'a> Cx<'a> {
                 );
             }
             if o.summary.trim().is_empty() {
-                self.problem(K::InvalidValue, format!("{p}.summary"), "has an empty obligation summary");
+                self.problem(
+                    K::InvalidValue,
+                    format!("{p}.summary"),
+                    "has an empty obligation summary",
+                );
             }
             out.push(Obligation {
                 id: o.id.clone(),
@@ -460,38 +465,105 @@ impl<'a> Cx<'a> {
         let mut conds = Vec::new();
         if let Some(ops) = &c.operations {
             if ops.is_empty() {
-                self.problem(K::InvalidValue, format!("{path}.operations"), "has an empty operation list");
+                self.problem(
+                    K::InvalidValue,
+                    format!("{path}.operations"),
+                    "has an empty operation list",
+                );
             }
             conds.push(Cond::Ops(ops.iter().copied().collect()));
         }
         let places: [(&str, &Option<Vec<String>>, Place, bool); 9] = [
             ("origin_in", &c.origin_in, Place::Origin, false),
             ("origin_not_in", &c.origin_not_in, Place::Origin, true),
-            ("destination_in", &c.destination_in, Place::Destination, false),
-            ("destination_not_in", &c.destination_not_in, Place::Destination, true),
+            (
+                "destination_in",
+                &c.destination_in,
+                Place::Destination,
+                false,
+            ),
+            (
+                "destination_not_in",
+                &c.destination_not_in,
+                Place::Destination,
+                true,
+            ),
             ("collected_in", &c.collected_in, Place::CollectedIn, false),
-            ("collected_not_in", &c.collected_not_in, Place::CollectedIn, true),
-            ("subject_resident_in", &c.subject_resident_in, Place::SubjectResidence, false),
-            ("subject_resident_not_in", &c.subject_resident_not_in, Place::SubjectResidence, true),
-            ("subject_located_in", &c.subject_located_in, Place::SubjectLocation, false),
+            (
+                "collected_not_in",
+                &c.collected_not_in,
+                Place::CollectedIn,
+                true,
+            ),
+            (
+                "subject_resident_in",
+                &c.subject_resident_in,
+                Place::SubjectResidence,
+                false,
+            ),
+            (
+                "subject_resident_not_in",
+                &c.subject_resident_not_in,
+                Place::SubjectResidence,
+                true,
+            ),
+            (
+                "subject_located_in",
+                &c.subject_located_in,
+                Place::SubjectLocation,
+                false,
+            ),
         ];
         for (name, list, place, negate) in places {
             if let Some(list) = list {
                 let list = self.jur_list(&format!("{path}.{name}"), list);
-                conds.push(Cond::Place { place, list, negate });
+                conds.push(Cond::Place {
+                    place,
+                    list,
+                    negate,
+                });
             }
         }
         let many: [(&str, &Option<Vec<String>>, Places, bool); 5] = [
-            ("subject_citizen_of", &c.subject_citizen_of, Places::SubjectCitizenship, false),
-            ("exporter_established_in", &c.exporter_established_in, Places::ExporterEstablishment, false),
-            ("exporter_established_not_in", &c.exporter_established_not_in, Places::ExporterEstablishment, true),
-            ("recipient_established_in", &c.recipient_established_in, Places::RecipientEstablishment, false),
-            ("recipient_established_not_in", &c.recipient_established_not_in, Places::RecipientEstablishment, true),
+            (
+                "subject_citizen_of",
+                &c.subject_citizen_of,
+                Places::SubjectCitizenship,
+                false,
+            ),
+            (
+                "exporter_established_in",
+                &c.exporter_established_in,
+                Places::ExporterEstablishment,
+                false,
+            ),
+            (
+                "exporter_established_not_in",
+                &c.exporter_established_not_in,
+                Places::ExporterEstablishment,
+                true,
+            ),
+            (
+                "recipient_established_in",
+                &c.recipient_established_in,
+                Places::RecipientEstablishment,
+                false,
+            ),
+            (
+                "recipient_established_not_in",
+                &c.recipient_established_not_in,
+                Places::RecipientEstablishment,
+                true,
+            ),
         ];
         for (name, list, places, negate) in many {
             if let Some(list) = list {
                 let list = self.jur_list(&format!("{path}.{name}"), list);
-                conds.push(Cond::Places { places, list, negate });
+                conds.push(Cond::Places {
+                    places,
+                    list,
+                    negate,
+                });
             }
         }
         for (name, list, negate) in [
@@ -505,15 +577,34 @@ impl<'a> Cx<'a> {
         }
         let tag_conds: [(&str, &Option<Vec<String>>, Who, bool); 6] = [
             ("exporter_tags", &c.exporter_tags, Who::Exporter, false),
-            ("exporter_tags_not", &c.exporter_tags_not, Who::Exporter, true),
+            (
+                "exporter_tags_not",
+                &c.exporter_tags_not,
+                Who::Exporter,
+                true,
+            ),
             ("recipient_tags", &c.recipient_tags, Who::Recipient, false),
-            ("recipient_tags_not", &c.recipient_tags_not, Who::Recipient, true),
+            (
+                "recipient_tags_not",
+                &c.recipient_tags_not,
+                Who::Recipient,
+                true,
+            ),
             ("transfer_tags", &c.transfer_tags, Who::Transfer, false),
-            ("transfer_tags_not", &c.transfer_tags_not, Who::Transfer, true),
+            (
+                "transfer_tags_not",
+                &c.transfer_tags_not,
+                Who::Transfer,
+                true,
+            ),
         ];
         for (name, list, who, negate) in tag_conds {
             if let Some(list) = list {
-                let on = if who == Who::Transfer { TagOn::Transfer } else { TagOn::Party };
+                let on = if who == Who::Transfer {
+                    TagOn::Transfer
+                } else {
+                    TagOn::Party
+                };
                 let tags = self.tags(&format!("{path}.{name}"), list, on);
                 conds.push(Cond::Tags { who, tags, negate });
             }
@@ -597,7 +688,11 @@ impl<'a> Cx<'a> {
             ("transfer_tags", &a.transfer_tags, Who::Transfer),
         ] {
             if let Some(list) = list {
-                let on = if who == Who::Transfer { TagOn::Transfer } else { TagOn::Party };
+                let on = if who == Who::Transfer {
+                    TagOn::Transfer
+                } else {
+                    TagOn::Party
+                };
                 let tags = self.tags(&format!("{path}.{name}"), list, on);
                 bases.push(Basis::Tags { who, tags });
             }
@@ -619,7 +714,10 @@ impl<'a> Cx<'a> {
             );
         }
         Alternative {
-            name: a.name.clone().unwrap_or_else(|| format!("alternative-{}", index + 1)),
+            name: a
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("alternative-{}", index + 1)),
             summary: a.summary.clone(),
             bases,
             obligations: self.obligations(&format!("{path}.obligations"), &a.obligations),
@@ -636,7 +734,10 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         rule: None,
         groups: BTreeMap::new(),
         category_groups: BTreeMap::new(),
-        categories: taxonomy::BASE.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        categories: taxonomy::BASE
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .collect(),
         subdivisions: BTreeSet::new(),
         tags: BTreeMap::new(),
         purposes: BTreeSet::new(),
@@ -662,7 +763,11 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
     }
     for (field, value) in [("title", &doc.title), ("version", &doc.version)] {
         if value.trim().is_empty() {
-            cx.problem(K::InvalidValue, field, format!("the pack's {field} is empty"));
+            cx.problem(
+                K::InvalidValue,
+                field,
+                format!("the pack's {field} is empty"),
+            );
         }
     }
     if Jurisdiction::new(&doc.issuer).is_err() {
@@ -685,23 +790,38 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
     let effective = cx.period("effective", doc.effective.as_ref());
     for (i, s) in doc.sources.iter().enumerate() {
         if s.title.trim().is_empty() {
-            cx.problem(K::InvalidValue, format!("sources[{i}].title"), "a source has an empty title");
+            cx.problem(
+                K::InvalidValue,
+                format!("sources[{i}].title"),
+                "a source has an empty title",
+            );
         }
         if NaiveDate::parse_from_str(&s.checked, "%Y-%m-%d").is_err() {
             cx.problem(
                 K::InvalidValue,
                 format!("sources[{i}].checked"),
-                format!("source `{}` has an invalid checked date `{}`: expected `YYYY-MM-DD`", s.title, s.checked),
+                format!(
+                    "source `{}` has an invalid checked date `{}`: expected `YYYY-MM-DD`",
+                    s.title, s.checked
+                ),
             );
         }
     }
     let mut options = Vec::new();
     for (name, o) in &doc.options {
         if !is_pack_id(name) {
-            cx.problem(K::InvalidValue, format!("options.{name}"), format!("invalid option name `{name}`"));
+            cx.problem(
+                K::InvalidValue,
+                format!("options.{name}"),
+                format!("invalid option name `{name}`"),
+            );
         }
         if o.summary.trim().is_empty() {
-            cx.problem(K::InvalidValue, format!("options.{name}.summary"), format!("option `{name}` has an empty summary"));
+            cx.problem(
+                K::InvalidValue,
+                format!("options.{name}.summary"),
+                format!("option `{name}` has an empty summary"),
+            );
         }
         cx.options.insert(name);
         options.push(OptionDef {
@@ -714,7 +834,11 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         match Jurisdiction::new(s) {
             Ok(j) if j.is_subdivision() => {
                 if !cx.subdivisions.insert(j) {
-                    cx.problem(K::Duplicate, format!("subdivisions[{i}]"), format!("division `{s}` is declared twice"));
+                    cx.problem(
+                        K::Duplicate,
+                        format!("subdivisions[{i}]"),
+                        format!("division `{s}` is declared twice"),
+                    );
                 }
             }
             _ => cx.problem(
@@ -731,12 +855,20 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         match Category::new(&t.name) {
             Ok(c) => {
                 if cx.categories.contains(c.as_str()) {
-                    cx.problem(K::Duplicate, p, format!("category `{c}` is already declared"));
-                } else if let Some(parent) = c.parent().filter(|pa| !cx.categories.contains(pa.as_str())) {
+                    cx.problem(
+                        K::Duplicate,
+                        p,
+                        format!("category `{c}` is already declared"),
+                    );
+                } else if let Some(parent) =
+                    c.parent().filter(|pa| !cx.categories.contains(pa.as_str()))
+                {
                     cx.problem(
                         K::UnknownReference,
                         p,
-                        format!("category `{c}` has unknown parent `{parent}`: declare the parent first"),
+                        format!(
+                            "category `{c}` has unknown parent `{parent}`: declare the parent first"
+                        ),
                     );
                 } else {
                     cx.categories.insert(c.as_str().to_owned());
@@ -746,11 +878,15 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
             Err(e) => cx.problem(K::InvalidValue, p, e.to_string()),
         }
         if t.summary.trim().is_empty() {
-            cx.problem(K::InvalidValue, format!("taxonomy[{i}].summary"), format!("category `{}` has an empty summary", t.name));
+            cx.problem(
+                K::InvalidValue,
+                format!("taxonomy[{i}].summary"),
+                format!("category `{}` has an empty summary", t.name),
+            );
         }
     }
     let mut groups = Vec::new();
-    for (name, _) in &doc.groups {
+    for name in doc.groups.keys() {
         if !is_group_name(name) || Jurisdiction::new(name).is_ok() {
             cx.problem(
                 K::InvalidValue,
@@ -779,19 +915,35 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         for (i, m) in g.dated.iter().enumerate() {
             let p = format!("groups.{name}.dated[{i}]");
             let j = cx.jurisdiction(&format!("{p}.code"), &m.code);
-            let period = cx.period(&p, Some(&PeriodDoc { from: m.from.clone(), until: m.until.clone() }));
+            let period = cx.period(
+                &p,
+                Some(&PeriodDoc {
+                    from: m.from.clone(),
+                    until: m.until.clone(),
+                }),
+            );
             if m.from.is_none() && m.until.is_none() {
                 cx.problem(K::InvalidValue, p.clone(), format!("dated member `{}` of group `{name}` has neither `from` nor `until`: list it under `members`", m.code));
             }
             if let Some(j) = j {
                 if g.members.iter().any(|x| x == &m.code) {
-                    cx.problem(K::Conflict, format!("{p}.code"), format!("group `{name}` lists `{j}` both as a member and as a dated member"));
+                    cx.problem(
+                        K::Conflict,
+                        format!("{p}.code"),
+                        format!(
+                            "group `{name}` lists `{j}` both as a member and as a dated member"
+                        ),
+                    );
                 }
                 members.push((j, period));
             }
         }
         if members.is_empty() && g.members.is_empty() && g.dated.is_empty() {
-            cx.problem(K::InvalidValue, format!("groups.{name}"), format!("group `{name}` has no members"));
+            cx.problem(
+                K::InvalidValue,
+                format!("groups.{name}"),
+                format!("group `{name}` has no members"),
+            );
         }
         if let Some(slot) = groups.get_mut(gi) {
             slot.members = members;
@@ -816,7 +968,11 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         match Tag::new(&t.name) {
             Ok(tag) => {
                 if cx.tags.insert(t.name.clone(), t.on).is_some() {
-                    cx.problem(K::Duplicate, format!("tags[{i}].name"), format!("tag `{}` is declared twice", t.name));
+                    cx.problem(
+                        K::Duplicate,
+                        format!("tags[{i}].name"),
+                        format!("tag `{}` is declared twice", t.name),
+                    );
                 } else {
                     tags.push((tag, t.on));
                 }
@@ -829,12 +985,20 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         match Purpose::new(&p.name) {
             Ok(pu) => {
                 if !cx.purposes.insert(p.name.clone()) {
-                    cx.problem(K::Duplicate, format!("purposes[{i}].name"), format!("purpose `{}` is declared twice", p.name));
+                    cx.problem(
+                        K::Duplicate,
+                        format!("purposes[{i}].name"),
+                        format!("purpose `{}` is declared twice", p.name),
+                    );
                 } else {
                     purposes.push(pu);
                 }
             }
-            Err(e) => cx.problem(K::InvalidValue, format!("purposes[{i}].name"), e.to_string()),
+            Err(e) => cx.problem(
+                K::InvalidValue,
+                format!("purposes[{i}].name"),
+                e.to_string(),
+            ),
         }
     }
     let mut rules = Vec::new();
@@ -843,20 +1007,36 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         let path = format!("rules[{ri}]");
         cx.rule = None;
         if !is_pack_id(&r.id) {
-            cx.problem(K::InvalidValue, format!("{path}.id"), format!("invalid rule id `{}`", r.id));
+            cx.problem(
+                K::InvalidValue,
+                format!("{path}.id"),
+                format!("invalid rule id `{}`", r.id),
+            );
         } else if !rule_ids.insert(r.id.clone()) {
-            cx.problem(K::Duplicate, format!("{path}.id"), format!("rule id `{}` is used twice", r.id));
+            cx.problem(
+                K::Duplicate,
+                format!("{path}.id"),
+                format!("rule id `{}` is used twice", r.id),
+            );
         }
         cx.rule = Some(r.id.clone());
         for (field, value) in [("summary", &r.summary), ("cite", &r.cite)] {
             if value.trim().is_empty() {
-                cx.problem(K::InvalidValue, format!("{path}.{field}"), format!("has an empty `{field}`"));
+                cx.problem(
+                    K::InvalidValue,
+                    format!("{path}.{field}"),
+                    format!("has an empty `{field}`"),
+                );
             }
         }
         let in_force = cx.period(&format!("{path}.in_force"), r.in_force.as_ref());
         let gate = match (&r.if_option, &r.unless_option) {
             (Some(_), Some(_)) => {
-                cx.problem(K::Conflict, format!("{path}.unless_option"), "has both `if_option` and `unless_option`");
+                cx.problem(
+                    K::Conflict,
+                    format!("{path}.unless_option"),
+                    "has both `if_option` and `unless_option`",
+                );
                 None
             }
             (Some(o), None) => Some((o.clone(), true)),
@@ -867,22 +1047,38 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
             && !cx.options.contains(o.as_str())
         {
             let field = if *want { "if_option" } else { "unless_option" };
-            cx.problem(K::UnknownReference, format!("{path}.{field}"), format!("references unknown option `{o}`"));
+            cx.problem(
+                K::UnknownReference,
+                format!("{path}.{field}"),
+                format!("references unknown option `{o}`"),
+            );
         }
         let (conds, categories) = cx.conditions(&format!("{path}.applies_when"), &r.applies_when);
         let effect = match (r.prohibit, r.require.is_empty()) {
             (true, false) => {
-                cx.problem(K::Conflict, format!("{path}.require"), "has both `prohibit` and `require`: a prohibition admits no alternatives");
+                cx.problem(
+                    K::Conflict,
+                    format!("{path}.require"),
+                    "has both `prohibit` and `require`: a prohibition admits no alternatives",
+                );
                 RuleEffect::Prohibit
             }
             (true, true) => {
                 if !r.obligations.is_empty() {
-                    cx.problem(K::Conflict, format!("{path}.obligations"), "is a prohibition and cannot carry obligations");
+                    cx.problem(
+                        K::Conflict,
+                        format!("{path}.obligations"),
+                        "is a prohibition and cannot carry obligations",
+                    );
                 }
                 RuleEffect::Prohibit
             }
             (false, true) => {
-                cx.problem(K::InvalidValue, path.clone(), "has neither `prohibit = true` nor any `require` alternative");
+                cx.problem(
+                    K::InvalidValue,
+                    path.clone(),
+                    "has neither `prohibit = true` nor any `require` alternative",
+                );
                 RuleEffect::Prohibit
             }
             (false, false) => RuleEffect::Require(
@@ -897,7 +1093,11 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
             let mut names = BTreeSet::new();
             for (i, a) in alts.iter().enumerate() {
                 if !names.insert(a.name.clone()) {
-                    cx.problem(K::Duplicate, format!("{path}.require[{i}].name"), format!("has two alternatives named `{}`", a.name));
+                    cx.problem(
+                        K::Duplicate,
+                        format!("{path}.require[{i}].name"),
+                        format!("has two alternatives named `{}`", a.name),
+                    );
                 }
             }
         }
@@ -957,7 +1157,10 @@ mod tests {
     #[test]
     fn offsets() {
         assert_eq!(parse_offset("+08:00").unwrap().local_minus_utc(), 8 * 3600);
-        assert_eq!(parse_offset("-05:30").unwrap().local_minus_utc(), -(5 * 3600 + 30 * 60));
+        assert_eq!(
+            parse_offset("-05:30").unwrap().local_minus_utc(),
+            -(5 * 3600 + 30 * 60)
+        );
         for bad in ["08:00", "+8:00", "+24:00", "+08:60", "", "+"] {
             assert!(parse_offset(bad).is_none(), "{bad}");
         }
@@ -966,11 +1169,23 @@ mod tests {
     #[test]
     fn periods() {
         let t = |y| Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0).unwrap();
-        let p = Period { from: Some(t(2020)), until: Some(t(2025)) };
+        let p = Period {
+            from: Some(t(2020)),
+            until: Some(t(2025)),
+        };
         assert!(p.contains(t(2020)) && !p.contains(t(2025)));
-        let q = Period { from: Some(t(2022)), until: None };
+        let q = Period {
+            from: Some(t(2022)),
+            until: None,
+        };
         let i = p.intersect(&q);
-        assert_eq!(i, Period { from: Some(t(2022)), until: Some(t(2025)) });
+        assert_eq!(
+            i,
+            Period {
+                from: Some(t(2022)),
+                until: Some(t(2025))
+            }
+        );
         assert!(Period::default().contains(t(1900)));
     }
 
