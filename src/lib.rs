@@ -18,7 +18,7 @@ pub use error::{
     BuildError, BuildErrorKind, Location, ModelError, ModelErrorKind, PackError, PackProblem,
     PackProblemKind,
 };
-pub use evidence::{Evidence, MemoryEvidence, NoEvidence};
+pub use evidence::{Evidence, MemoryEvidence, NoEvidence, VolumeCount, VolumeQuery};
 pub use model::{
     Approval, Authority, Category, Certification, CertificationName, Consent, ConsentKind,
     DataItem, EvidenceId, Individuals, Jurisdiction, JurisdictionSet, MAX_ID_LEN, MAX_NAME_LEN,

@@ -486,6 +486,24 @@ fn describe(p: &Program, rule: &CRule, b: &CBasis, t: &Transfer) -> MissingItem 
                 format!("{whose} tagged {}", quoted_list(names, "and")),
             )
         }
+        CBasis::Volume(v) => {
+            let counter = p.counters.get(usize::from(v.counter));
+            let name = counter.map_or("?", |c| &*c.name);
+            let window = counter.map_or_else(String::new, |c| format!(" {}", c.describe_window()));
+            let range = match (v.at_least, v.below) {
+                (Some(a), Some(b)) => format!("at least {a} and fewer than {b}"),
+                (Some(a), None) => format!("at least {a}"),
+                (None, Some(b)) => format!("fewer than {b}"),
+                (None, None) => "any number of".to_owned(),
+            };
+            (
+                "volume",
+                format!(
+                    "{range} individuals in counter `{name}` for exporter `{}`{window}, including this act",
+                    t.data.exporter.id()
+                ),
+            )
+        }
     };
     MissingItem {
         basis: basis.to_owned(),
@@ -651,5 +669,63 @@ impl fmt::Display for DecisionReport {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_prose() {
+        assert_eq!(quoted_list::<&str>(&[], "or"), "");
+        assert_eq!(quoted_list(&["a"], "or"), "`a`");
+        assert_eq!(quoted_list(&["a", "b"], "or"), "`a` or `b`");
+        assert_eq!(quoted_list(&["a", "b", "c"], "and"), "`a`, `b` and `c`");
+    }
+
+    #[test]
+    fn reports_render_every_part() {
+        let report = DecisionReport {
+            effect: Effect::Allow,
+            transfer_id: Some("t".into()),
+            act: "transfer of x".into(),
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            packs: vec![PackRef {
+                id: "p".into(),
+                version: "1".into(),
+                digest: "00".into(),
+            }],
+            no_rule_applies: false,
+            rules: vec![RuleReport {
+                pack: "p".into(),
+                rule: "r".into(),
+                cite: "art. 1".into(),
+                summary: "s".into(),
+                verdict: Verdict::Satisfied,
+                alternative: Some("a".into()),
+                evidence: vec![EvidenceRef::new(
+                    EvidenceKind::Approval,
+                    "e".parse().unwrap(),
+                )],
+                obligations: vec![ObligationReport {
+                    id: "o".into(),
+                    summary: "do it".into(),
+                    cite: None,
+                }],
+                missing: Vec::new(),
+            }],
+            diagnostics: vec!["odd".into()],
+        };
+        let text = report.to_string();
+        assert_eq!(
+            text,
+            "ALLOW: transfer of x [transfer `t`]\n  diagnostic: odd\n  [satisfied] p/r: s\n      cite: art. 1\n      basis: a (approval `e`)\n      obligation `o`: do it"
+        );
+        let json = serde_json::to_string(&report).unwrap();
+        assert_eq!(
+            serde_json::from_str::<DecisionReport>(&json).unwrap(),
+            report
+        );
     }
 }

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use smallvec::SmallVec;
 
 use super::decision::{Decision, Diagnostic, Effect, EvidenceKind, EvidenceRef, Outcome, Verdict};
-use super::sets::JSet;
+use super::sets::{CatSet, JSet};
 use super::{CAlt, CBasis, CCond, CRule, Engine, Program};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, NoEvidence, VolumeQuery};
 use crate::model::{Individuals, Scope, Transfer};
+use crate::policy::format::CountedIndividuals;
 use crate::policy::validate::{Place, Places, Who};
 
 pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
@@ -67,7 +68,9 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
             )));
             continue;
         };
-        if !rule.in_force.contains(t.data.at) || !applies(rule, t) {
+        if !rule.in_force.contains(t.data.at)
+            || !conditions_hold(p, &rule.conds, rule.cats.as_ref(), t, ev)
+        {
             continue;
         }
         if rule.prohibit {
@@ -128,17 +131,23 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
     d
 }
 
-/// Whether every condition of the rule holds. A condition on a fact the transfer does not state
-/// holds (fail closed: unknowns make rules apply).
-fn applies(rule: &CRule, t: &Transfer) -> bool {
+/// Whether every condition holds. A condition on a fact the transfer does not state holds
+/// (fail closed: unknowns make rules apply, and make acts count).
+pub(crate) fn conditions_hold<E: Evidence + ?Sized>(
+    p: &Program,
+    conds: &[CCond],
+    cats: Option<&CatSet>,
+    t: &Transfer,
+    ev: &E,
+) -> bool {
     let k = &t.key;
     let at = t.data.at;
-    if let Some(cats) = &rule.cats
+    if let Some(cats) = cats
         && !cats.intersects(&k.category_union)
     {
         return false;
     }
-    rule.conds.iter().all(|c| match c {
+    conds.iter().all(|c| match c {
         CCond::Ops(mask) => mask & t.data.operation.bit() != 0,
         CCond::Place { place, set, negate } => {
             let value = match place {
@@ -179,7 +188,63 @@ fn applies(rule: &CRule, t: &Transfer) -> bool {
         },
         CCond::Minor(want) => k.minor.is_none_or(|m| m == *want),
         CCond::Bulk(want) => k.bulk == *want,
+        CCond::Purposes { mask, negate } => match k.purpose {
+            None => true,
+            Some(id) => {
+                let member = id.is_some_and(|id| mask & (1u64 << (u32::from(id) % 64)) != 0);
+                member != *negate
+            }
+        },
+        CCond::CategoriesNot(set) => !set.intersects(&k.category_union),
+        // A counter that does not exist cannot be read: the condition holds (fail closed).
+        CCond::Volume(v) => volume_including_act(p, v.counter, t, ev).is_none_or(|n| v.admits(n)),
     })
+}
+
+/// The count of counter `id` for the transfer's exporter over the counter's window ending at
+/// the act, including the act itself: a subject already counted in the window adds nothing; a
+/// bulk act adds the individuals the counter counts. `None` for an unknown counter.
+pub(crate) fn volume_including_act<E: Evidence + ?Sized>(
+    p: &Program,
+    id: u16,
+    t: &Transfer,
+    ev: &E,
+) -> Option<u64> {
+    let c = p.counters.get(usize::from(id))?;
+    let at = t.data.at;
+    let subject = t.data.data.subject().map(crate::Subject::id);
+    let recorded = ev.volume(&VolumeQuery {
+        exporter: t.data.exporter.id(),
+        counter: &c.name,
+        from: c.window_start(at),
+        to: at,
+        subject,
+    });
+    let adds = if conditions_hold(p, &c.conds, c.cats.as_ref(), t, &NoEvidence) {
+        act_individuals(
+            c.individuals,
+            t.data.data.individuals(),
+            recorded.includes_subject,
+        )
+    } else {
+        0
+    };
+    Some(recorded.individuals.saturating_add(adds))
+}
+
+/// What an act adds to a counter that counts `what`.
+pub(crate) fn act_individuals(what: CountedIndividuals, who: &Individuals, already: bool) -> u64 {
+    match who {
+        Individuals::One(_) => u64::from(!already),
+        Individuals::Bulk {
+            sensitive,
+            non_sensitive,
+        } => match what {
+            CountedIndividuals::Sensitive => *sensitive,
+            CountedIndividuals::NonSensitive => *non_sensitive,
+            CountedIndividuals::All => sensitive.saturating_add(*non_sensitive),
+        },
+    }
 }
 
 fn tags_of(t: &Transfer, who: Who) -> Option<u128> {
@@ -339,5 +404,8 @@ fn check_basis<E: Evidence + ?Sized>(
             let tags = tags_of(t, *who)?;
             (tags & mask == *mask).then_some(None)
         }
+        CBasis::Volume(v) => volume_including_act(p, v.counter, t, ev)
+            .is_some_and(|n| v.admits(n))
+            .then_some(None),
     }
 }

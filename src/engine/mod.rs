@@ -2,7 +2,7 @@
 //! triggers them; and evaluation.
 
 mod decision;
-mod evaluate;
+pub(crate) mod evaluate;
 pub(crate) mod sets;
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,9 +23,10 @@ use crate::model::{
     Authority, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism, Operation,
     Purpose, Role, Tag, Transfer,
 };
+use crate::policy::format::{CountedIndividuals, WindowKind};
 use crate::policy::format::{PackKind, TagOn};
 use crate::policy::validate::{
-    Basis, Cond, JurRef, Obligation, Period, Place, Places, RuleEffect, Who,
+    Basis, Cond, Group, JurRef, Obligation, Period, Place, Places, RuleEffect, Volume, Who,
 };
 use crate::policy::{PolicyPack, fnv1a, taxonomy};
 use sets::TimedSet;
@@ -271,6 +272,70 @@ pub(crate) enum CCond {
     },
     Minor(bool),
     Bulk(bool),
+    Purposes {
+        mask: u64,
+        negate: bool,
+    },
+    CategoriesNot(CatSet),
+    Volume(CVolume),
+}
+
+/// A compiled volume test: the count of `counter`, including the act, lies in
+/// `[at_least, below)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CVolume {
+    pub counter: u16,
+    pub at_least: Option<u64>,
+    pub below: Option<u64>,
+}
+
+impl CVolume {
+    pub(crate) fn admits(&self, count: u64) -> bool {
+        self.at_least.is_none_or(|a| count >= a) && self.below.is_none_or(|b| count < b)
+    }
+}
+
+/// A compiled volume counter.
+#[derive(Debug)]
+pub(crate) struct CCounter {
+    pub name: Arc<str>,
+    pub window: WindowKind,
+    pub offset: chrono::FixedOffset,
+    pub individuals: CountedIndividuals,
+    pub conds: Vec<CCond>,
+    pub cats: Option<CatSet>,
+}
+
+impl CCounter {
+    /// The first instant of the window that ends at `at` (the window is `[start, at]`).
+    pub(crate) fn window_start(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        use chrono::{Datelike, TimeZone};
+        let year_start = |back: i32| {
+            let y = at.with_timezone(&self.offset).year() - back;
+            self.offset
+                .with_ymd_and_hms(y, 1, 1, 0, 0, 0)
+                .single()
+                .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
+        };
+        match self.window {
+            WindowKind::CalendarYear => year_start(0),
+            WindowKind::SincePreviousCalendarYear => year_start(1),
+            WindowKind::Rolling12Months => at
+                .checked_sub_months(chrono::Months::new(12))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        }
+    }
+
+    pub(crate) fn describe_window(&self) -> String {
+        let off = self.offset.to_string();
+        match self.window {
+            WindowKind::CalendarYear => format!("since 1 January at {off}"),
+            WindowKind::SincePreviousCalendarYear => {
+                format!("since 1 January of the previous year at {off}")
+            }
+            WindowKind::Rolling12Months => "over the preceding 12 months".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -301,6 +366,7 @@ pub(crate) enum CBasis {
         mask: u128,
         names: Vec<Tag>,
     },
+    Volume(CVolume),
 }
 
 #[derive(Debug)]
@@ -362,6 +428,8 @@ pub(crate) struct Program {
     pub purpose_ids: HashMap<Purpose, u16>,
     pub divisions: Vec<Jurisdiction>,
     pub division_ids: HashMap<Jurisdiction, u16>,
+    pub counters: Vec<CCounter>,
+    pub counter_ids: HashMap<String, u16>,
     pub index: RuleIndex,
 }
 
@@ -518,8 +586,49 @@ fn compile(
         purpose_ids,
         divisions,
         division_ids,
+        counters: Vec::new(),
+        counter_ids: HashMap::new(),
         index: RuleIndex::default(),
     };
+
+    // Counters: one per name across packs; packs that share a name must define it alike.
+    let mut counter_defs: HashMap<String, (usize, String)> = HashMap::new();
+    for (pi, p) in packs.iter().enumerate() {
+        for c in &p.ast().counters {
+            let signature = format!(
+                "{:?}|{}|{:?}|{:?}|{:?}",
+                c.window, c.offset, c.individuals, c.conds, c.categories
+            );
+            if let Some((prev, sig)) = counter_defs.get(&c.name) {
+                if *sig != signature {
+                    let other = packs.get(*prev).map_or("", PolicyPack::id);
+                    return Err(BuildError::new(
+                        BuildErrorKind::Conflict,
+                        format!(
+                            "counter `{}` is defined differently by packs `{other}` and `{}`",
+                            c.name,
+                            p.id()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            counter_defs.insert(c.name.clone(), (pi, signature));
+            let id = u16::try_from(program.counters.len())
+                .map_err(|_| limit("counters", usize::from(u16::MAX)))?;
+            let conds = compile_conds(&program, &p.ast().groups, &c.conds);
+            let cats = c.categories.as_ref().map(|l| cat_set(&program, l));
+            program.counter_ids.insert(c.name.clone(), id);
+            program.counters.push(CCounter {
+                name: Arc::from(c.name.as_str()),
+                window: c.window,
+                offset: c.offset,
+                individuals: c.individuals,
+                conds,
+                cats,
+            });
+        }
+    }
 
     let mut fp = Vec::new();
     for (pi, p) in packs.iter().enumerate() {
@@ -548,51 +657,8 @@ fn compile(
                     continue;
                 }
             }
-            let jset = |program: &Program, list: &[JurRef]| timed_set(program, &ast.groups, list);
-            let mut conds = Vec::new();
-            for c in &r.conds {
-                conds.push(match c {
-                    Cond::Ops(ops) => CCond::Ops(ops.bits()),
-                    Cond::Place {
-                        place,
-                        list,
-                        negate,
-                    } => CCond::Place {
-                        place: *place,
-                        set: jset(&program, list),
-                        negate: *negate,
-                    },
-                    Cond::Places {
-                        places,
-                        list,
-                        negate,
-                    } => CCond::Places {
-                        places: *places,
-                        set: jset(&program, list),
-                        negate: *negate,
-                    },
-                    Cond::Roles { roles, negate } => CCond::Roles {
-                        mask: role_mask(roles),
-                        negate: *negate,
-                    },
-                    Cond::Tags { who, tags, negate } => CCond::Tags {
-                        who: *who,
-                        mask: tag_mask(&program, tags),
-                        negate: *negate,
-                    },
-                    Cond::Minor(m) => CCond::Minor(*m),
-                    Cond::Bulk(b) => CCond::Bulk(*b),
-                });
-            }
-            let cats = r.categories.as_ref().map(|list| {
-                let mut s = CatSet::default();
-                for c in list {
-                    if let Some(&id) = program.category_ids.get(c) {
-                        s.insert(id);
-                    }
-                }
-                s
-            });
+            let conds = compile_conds(&program, &ast.groups, &r.conds);
+            let cats = r.categories.as_ref().map(|list| cat_set(&program, list));
             let (prohibit, alts) = match &r.effect {
                 RuleEffect::Prohibit => (true, Vec::new()),
                 RuleEffect::Require(alts) => (
@@ -628,6 +694,83 @@ fn compile(
     program.fingerprint = fnv1a(&fp);
     program.index = build_index(&program);
     Ok(program)
+}
+
+fn cat_set(program: &Program, list: &[Category]) -> CatSet {
+    let mut s = CatSet::default();
+    for c in list {
+        if let Some(&id) = program.category_ids.get(c) {
+            s.insert(id);
+        }
+    }
+    s
+}
+
+fn purpose_mask(program: &Program, names: &[Purpose]) -> u64 {
+    names.iter().fold(0, |m, p| {
+        m | program
+            .purpose_ids
+            .get(p)
+            .map_or(0, |id| 1u64 << (u32::from(*id) % 64))
+    })
+}
+
+fn compile_volume(program: &Program, v: &Volume) -> CVolume {
+    CVolume {
+        // Validation guarantees the counter exists; an unknown one maps past the end, where
+        // evaluation fails closed with a diagnostic.
+        counter: program
+            .counter_ids
+            .get(&v.counter)
+            .copied()
+            .unwrap_or(u16::MAX),
+        at_least: v.at_least,
+        below: v.below,
+    }
+}
+
+fn compile_conds(program: &Program, groups: &[Group], conds: &[Cond]) -> Vec<CCond> {
+    conds
+        .iter()
+        .map(|c| match c {
+            Cond::Ops(ops) => CCond::Ops(ops.bits()),
+            Cond::Place {
+                place,
+                list,
+                negate,
+            } => CCond::Place {
+                place: *place,
+                set: timed_set(program, groups, list),
+                negate: *negate,
+            },
+            Cond::Places {
+                places,
+                list,
+                negate,
+            } => CCond::Places {
+                places: *places,
+                set: timed_set(program, groups, list),
+                negate: *negate,
+            },
+            Cond::Roles { roles, negate } => CCond::Roles {
+                mask: role_mask(roles),
+                negate: *negate,
+            },
+            Cond::Tags { who, tags, negate } => CCond::Tags {
+                who: *who,
+                mask: tag_mask(program, tags),
+                negate: *negate,
+            },
+            Cond::Minor(m) => CCond::Minor(*m),
+            Cond::Bulk(b) => CCond::Bulk(*b),
+            Cond::Purposes { purposes, negate } => CCond::Purposes {
+                mask: purpose_mask(program, purposes),
+                negate: *negate,
+            },
+            Cond::CategoriesNot(list) => CCond::CategoriesNot(cat_set(program, list)),
+            Cond::Volume(v) => CCond::Volume(compile_volume(program, v)),
+        })
+        .collect()
 }
 
 fn role_mask(roles: &[Role]) -> u8 {
@@ -672,14 +815,10 @@ fn compile_basis(
         },
         Basis::RecipientCertified(names) => CBasis::RecipientCertified(names.clone()),
         Basis::PurposeIn(names) => CBasis::PurposeIn {
-            mask: names.iter().fold(0, |m, p| {
-                m | program
-                    .purpose_ids
-                    .get(p)
-                    .map_or(0, |id| 1u64 << (u32::from(*id) % 64))
-            }),
+            mask: purpose_mask(program, names),
             names: names.clone(),
         },
+        Basis::Volume(v) => CBasis::Volume(compile_volume(program, v)),
         Basis::RecipientRoles(roles) => CBasis::RecipientRoles {
             mask: role_mask(roles),
             roles: roles.clone(),
@@ -693,11 +832,7 @@ fn compile_basis(
 }
 
 /// Compiles a list of codes and groups into a set that changes at the dated members' dates.
-fn timed_set(
-    program: &Program,
-    groups: &[crate::policy::validate::Group],
-    list: &[JurRef],
-) -> TimedSet {
+fn timed_set(program: &Program, groups: &[Group], list: &[JurRef]) -> TimedSet {
     let mut fixed = JSet::default();
     let mut dated: Vec<(u16, Period)> = Vec::new();
     let id_of = |j: Jurisdiction| program.jref(j).ok().map(|r| r.id);

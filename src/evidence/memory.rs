@@ -6,9 +6,80 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 
-use super::Evidence;
+use std::sync::Arc;
+
+use super::{Evidence, VolumeCount, VolumeQuery};
+use crate::engine::Engine;
+use crate::engine::evaluate::{act_individuals, conditions_hold};
 use crate::error::{ModelError, ModelErrorKind};
-use crate::model::{Approval, Certification, Consent, EvidenceId, PartyId, SubjectId};
+use crate::model::{
+    Approval, Certification, Consent, EvidenceId, Individuals, PartyId, SubjectId, Transfer,
+};
+
+/// One recorded entry of a counter: a subject, or a bulk count.
+#[derive(Clone, Debug)]
+struct Entry {
+    at: DateTime<Utc>,
+    subject: Option<SubjectId>,
+    bulk: u64,
+}
+
+/// The log of one (exporter, counter): entries sorted by instant, and each subject's instants.
+#[derive(Default, Debug)]
+struct CounterLog {
+    entries: Vec<Entry>,
+    by_subject: HashMap<SubjectId, Vec<DateTime<Utc>>>,
+}
+
+impl CounterLog {
+    fn add(&mut self, at: DateTime<Utc>, subject: Option<SubjectId>, bulk: u64) {
+        if let Some(s) = &subject {
+            let times = self.by_subject.entry(s.clone()).or_default();
+            match times.binary_search(&at) {
+                Ok(_) => return, // the same subject at the same instant counts once
+                Err(i) => times.insert(i, at),
+            }
+        }
+        let i = self.entries.partition_point(|e| e.at <= at);
+        self.entries.insert(i, Entry { at, subject, bulk });
+    }
+
+    /// Distinct subjects and bulk individuals recorded in `[from, to]`. A subject counts once,
+    /// at its first entry in the window.
+    fn count(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        subject: Option<&SubjectId>,
+    ) -> VolumeCount {
+        let lo = self.entries.partition_point(|e| e.at < from);
+        let hi = self.entries.partition_point(|e| e.at <= to);
+        let mut individuals = 0u64;
+        for e in self.entries.get(lo..hi).unwrap_or(&[]) {
+            match &e.subject {
+                None => individuals = individuals.saturating_add(e.bulk),
+                Some(s) => {
+                    let first_in_window = self
+                        .by_subject
+                        .get(s)
+                        .and_then(|ts| ts.get(ts.partition_point(|t| *t < from)))
+                        .is_some_and(|t| *t == e.at);
+                    if first_in_window {
+                        individuals = individuals.saturating_add(1);
+                    }
+                }
+            }
+        }
+        let includes_subject = subject
+            .and_then(|s| self.by_subject.get(s))
+            .and_then(|ts| ts.get(ts.partition_point(|t| *t < from)))
+            .is_some_and(|t| *t <= to);
+        VolumeCount {
+            individuals,
+            includes_subject,
+        }
+    }
+}
 
 #[derive(Default, Debug)]
 struct Inner {
@@ -18,6 +89,7 @@ struct Inner {
     approval_owner: HashMap<EvidenceId, PartyId>,
     certifications: HashMap<PartyId, Vec<Certification>>,
     certification_owner: HashMap<EvidenceId, PartyId>,
+    ledger: HashMap<PartyId, HashMap<Arc<str>, CounterLog>>,
 }
 
 /// Consents indexed by subject, approvals by holder, certifications by party; safe to update
@@ -229,6 +301,95 @@ impl MemoryEvidence {
         Ok(())
     }
 
+    /// Records an executed act in the volume ledger: for every counter of `engine` the act
+    /// counts toward, its subject (a single-subject act) or its counted individuals (a bulk
+    /// act), at the act's instant. Evaluation never records; call this once the act is done.
+    /// Returns the counters recorded and what each was given (a subject counts as 1 even when
+    /// already counted in a window; windows de-duplicate when they count).
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::EngineMismatch`] when the transfer was built for another engine.
+    pub fn record(
+        &self,
+        engine: &Engine,
+        transfer: &Transfer,
+    ) -> Result<Vec<(String, u64)>, ModelError> {
+        let p = &engine.program;
+        if transfer.key.fingerprint != p.fingerprint {
+            return Err(ModelError::new(
+                ModelErrorKind::EngineMismatch,
+                "the transfer was built for another engine: build it again with this engine",
+            ));
+        }
+        let mut recorded = Vec::new();
+        let mut g = self.write();
+        for c in &p.counters {
+            if !conditions_hold(p, &c.conds, c.cats.as_ref(), transfer, &super::NoEvidence) {
+                continue;
+            }
+            let log = g
+                .ledger
+                .entry(transfer.exporter().id().clone())
+                .or_default()
+                .entry(c.name.clone())
+                .or_default();
+            match transfer.data().individuals() {
+                Individuals::One(s) => {
+                    log.add(transfer.at(), Some(s.id().clone()), 0);
+                    recorded.push((c.name.to_string(), 1));
+                }
+                who @ Individuals::Bulk { .. } => {
+                    let n = act_individuals(c.individuals, who, false);
+                    if n > 0 {
+                        log.add(transfer.at(), None, n);
+                        recorded.push((c.name.to_string(), n));
+                    }
+                }
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Records, under `counter` for `exporter`, that `subject`'s data was exported at `at`
+    /// (for importing a ledger kept elsewhere).
+    pub fn record_subject(
+        &self,
+        exporter: PartyId,
+        counter: &str,
+        at: DateTime<Utc>,
+        subject: SubjectId,
+    ) {
+        self.write()
+            .ledger
+            .entry(exporter)
+            .or_default()
+            .entry(Arc::from(counter))
+            .or_default()
+            .add(at, Some(subject), 0);
+    }
+
+    /// Records, under `counter` for `exporter`, that `individuals` distinct individuals' data
+    /// was exported at `at` in bulk (for importing a ledger kept elsewhere).
+    pub fn record_individuals(
+        &self,
+        exporter: PartyId,
+        counter: &str,
+        at: DateTime<Utc>,
+        individuals: u64,
+    ) {
+        if individuals == 0 {
+            return;
+        }
+        self.write()
+            .ledger
+            .entry(exporter)
+            .or_default()
+            .entry(Arc::from(counter))
+            .or_default()
+            .add(at, None, individuals);
+    }
+
     /// A copy of consent `id`, if held.
     #[must_use]
     pub fn consent(&self, id: &EvidenceId) -> Option<Consent> {
@@ -269,6 +430,15 @@ impl MemoryEvidence {
 }
 
 impl Evidence for MemoryEvidence {
+    fn volume(&self, query: &VolumeQuery<'_>) -> VolumeCount {
+        let g = self.read();
+        g.ledger
+            .get(query.exporter)
+            .and_then(|logs| logs.get(query.counter))
+            .map(|log| log.count(query.from, query.to, query.subject))
+            .unwrap_or_default()
+    }
+
     fn consents(&self, subject: &SubjectId, visit: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {
         let g = self.read();
         for c in g.consents.get(subject).map_or(&[][..], Vec::as_slice) {
@@ -360,6 +530,51 @@ mod tests {
         });
         assert_eq!(seen, vec!["c1"]);
         assert_eq!(s.counts(), (2, 0, 0));
+    }
+
+    #[test]
+    fn the_ledger_counts_distinct_individuals_in_a_window() {
+        let s = MemoryEvidence::new();
+        let ex: PartyId = "acme".parse().unwrap();
+        let u = |n: &str| -> SubjectId { n.parse().unwrap() };
+        s.record_subject(ex.clone(), "c", t(3), u("a"));
+        s.record_subject(ex.clone(), "c", t(5), u("a"));
+        s.record_subject(ex.clone(), "c", t(5), u("a")); // same instant: once
+        s.record_subject(ex.clone(), "c", t(4), u("b"));
+        s.record_individuals(ex.clone(), "c", t(6), 100);
+        s.record_individuals(ex.clone(), "c", t(7), 0);
+        let q = |from, to, subject: Option<&SubjectId>| {
+            s.volume(&VolumeQuery {
+                exporter: &ex,
+                counter: "c",
+                from,
+                to,
+                subject,
+            })
+        };
+        assert_eq!(q(t(1), t(10), None).individuals, 102);
+        assert_eq!(
+            q(t(4), t(10), None).individuals,
+            102,
+            "a counted once, at its 5th-day entry"
+        );
+        assert_eq!(q(t(6), t(10), None).individuals, 100);
+        assert_eq!(q(t(1), t(4), None).individuals, 2);
+        assert_eq!(q(t(1), t(3), None).individuals, 1);
+        let a = u("a");
+        assert!(q(t(1), t(3), Some(&a)).includes_subject);
+        assert!(!q(t(6), t(10), Some(&a)).includes_subject);
+        assert!(q(t(4), t(5), Some(&a)).includes_subject);
+        assert_eq!(
+            s.volume(&VolumeQuery {
+                exporter: &ex,
+                counter: "other",
+                from: t(1),
+                to: t(9),
+                subject: None
+            }),
+            VolumeCount::default()
+        );
     }
 
     #[test]

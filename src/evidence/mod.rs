@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 pub use memory::MemoryEvidence;
 
+use chrono::{DateTime, Utc};
+
 use crate::model::{Approval, Certification, Consent, PartyId, SubjectId};
 
 /// Read access to the host's evidence, as the engine needs it during evaluation.
@@ -55,6 +57,39 @@ pub trait Evidence {
     ) {
         let _ = (party, visit);
     }
+
+    /// The distinct individuals recorded for `query.exporter` under `query.counter` at
+    /// instants in `[query.from, query.to]`, and whether `query.subject` is among them. Nothing
+    /// by default.
+    fn volume(&self, query: &VolumeQuery<'_>) -> VolumeCount {
+        let _ = query;
+        VolumeCount::default()
+    }
+}
+
+/// A question to the volume ledger: how many distinct individuals has this exporter recorded
+/// under this counter in this window?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VolumeQuery<'a> {
+    /// The exporter whose acts are counted.
+    pub exporter: &'a PartyId,
+    /// The counter's name (declared by a pack, e.g. `cn-sensitive`).
+    pub counter: &'a str,
+    /// The first instant of the window (inclusive).
+    pub from: DateTime<Utc>,
+    /// The last instant of the window (inclusive): the instant of the act being decided.
+    pub to: DateTime<Utc>,
+    /// The subject of a single-subject act, to tell whether it is already counted.
+    pub subject: Option<&'a SubjectId>,
+}
+
+/// The answer to a [`VolumeQuery`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VolumeCount {
+    /// Distinct individuals recorded in the window (bulk records add their counts).
+    pub individuals: u64,
+    /// Whether the queried subject is among them.
+    pub includes_subject: bool,
 }
 
 /// Evidence that holds nothing: every consent, approval and certification basis fails.
@@ -85,6 +120,9 @@ macro_rules! forward {
             }
             fn certifications(&self, p: &PartyId, v: &mut dyn FnMut(&Certification) -> ControlFlow<()>) {
                 (**self).certifications(p, v);
+            }
+            fn volume(&self, q: &VolumeQuery<'_>) -> VolumeCount {
+                (**self).volume(q)
             }
         }
     )*};

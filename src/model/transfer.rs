@@ -318,6 +318,30 @@ fn compile_key(engine: &Engine, t: &TransferData) -> Result<TransferKey, ModelEr
 ///
 /// `Serialize` writes the builder's form, so a serialized transfer deserializes into a
 /// [`TransferBuilder`].
+///
+/// # Example
+///
+/// ```
+/// use crossborder::{DataItem, Engine, Operation, Party, Subject, Transfer, TransferBuilder};
+/// use chrono::{TimeZone, Utc};
+///
+/// let engine = Engine::builder().enable("cn-pledge-2015").build()?;
+/// let transfer = Transfer::builder()
+///     .id("t-9".parse()?)
+///     .operation(Operation::Store)
+///     .destination("HK".parse()?)
+///     .data(DataItem::bulk(["personal.contact".parse()?], "CN".parse()?, 0, 12_000))
+///     .exporter(Party::new("acme-cn".parse()?))
+///     .at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap())
+///     .build(&engine)?;
+/// assert_eq!(transfer.destination().to_string(), "HK");
+/// assert!(transfer.data().subject().is_none());
+/// // The JSON form is the builder's: it comes back through `build`.
+/// let json = serde_json::to_string(&transfer)?;
+/// let again = serde_json::from_str::<TransferBuilder>(&json)?.build(&engine)?;
+/// assert_eq!(again, transfer);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Transfer {
     pub(crate) data: TransferData,

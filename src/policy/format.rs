@@ -66,8 +66,54 @@ pub(crate) struct PackDoc {
     pub tags: Vec<TagDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub purposes: Vec<PurposeDoc>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub counters: BTreeMap<String, CounterDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleDoc>,
+}
+
+/// The window a volume counter counts over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum WindowKind {
+    /// Since 1 January 00:00 of the act's year, at the counter's UTC offset.
+    CalendarYear,
+    /// Since 1 January 00:00 of the year before the act's year.
+    SincePreviousCalendarYear,
+    /// The twelve months up to and including the act's instant.
+    #[serde(rename = "rolling_12_months")]
+    Rolling12Months,
+}
+
+/// What a bulk act adds to a counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CountedIndividuals {
+    Sensitive,
+    NonSensitive,
+    All,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CounterDoc {
+    pub summary: String,
+    pub window: WindowKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<String>,
+    pub individuals: CountedIndividuals,
+    #[serde(default)]
+    pub applies_when: ConditionsDoc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VolumeDoc {
+    pub counter: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -234,9 +280,17 @@ pub(crate) struct ConditionsDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_tags_not: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories_not: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose_in: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose_not_in: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_minor: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulk: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Vec<VolumeDoc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -264,6 +318,8 @@ pub(crate) struct AlternativeDoc {
     pub recipient_tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_tags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Vec<VolumeDoc>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub obligations: Vec<ObligationDoc>,
 }

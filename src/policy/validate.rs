@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 
 use super::format::{
-    AlternativeDoc, ConditionsDoc, ObligationDoc, PackDoc, PackKind, PeriodDoc, TagOn,
+    AlternativeDoc, ConditionsDoc, CountedIndividuals, ObligationDoc, PackDoc, PackKind, PeriodDoc,
+    TagOn, VolumeDoc, WindowKind,
 };
 use super::taxonomy;
 use crate::error::PackProblemKind as K;
@@ -105,6 +106,31 @@ pub(crate) enum Cond {
     },
     Minor(bool),
     Bulk(bool),
+    Purposes {
+        purposes: Vec<Purpose>,
+        negate: bool,
+    },
+    CategoriesNot(Vec<Category>),
+    Volume(Volume),
+}
+
+/// A test on a counter: the count including the act lies in `[at_least, below)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Volume {
+    pub counter: String,
+    pub at_least: Option<u64>,
+    pub below: Option<u64>,
+}
+
+/// A volume counter a pack declares.
+#[derive(Clone, Debug)]
+pub(crate) struct Counter {
+    pub name: String,
+    pub window: WindowKind,
+    pub offset: FixedOffset,
+    pub individuals: CountedIndividuals,
+    pub conds: Vec<Cond>,
+    pub categories: Option<Vec<Category>>,
 }
 
 #[derive(Clone, Debug)]
@@ -125,6 +151,7 @@ pub(crate) enum Basis {
         who: Who,
         tags: Vec<Tag>,
     },
+    Volume(Volume),
 }
 
 #[derive(Clone, Debug)]
@@ -180,6 +207,7 @@ pub(crate) struct Ast {
     pub subdivisions: Vec<Jurisdiction>,
     pub tags: Vec<(Tag, TagOn)>,
     pub purposes: Vec<Purpose>,
+    pub counters: Vec<Counter>,
     pub rules: Vec<Rule>,
 }
 
@@ -203,6 +231,8 @@ struct Cx<'a> {
     tags: BTreeMap<String, TagOn>,
     purposes: BTreeSet<String>,
     options: BTreeSet<&'a str>,
+    counters: BTreeSet<&'a str>,
+    in_counter: bool,
 }
 
 fn is_pack_id(s: &str) -> bool {
@@ -615,11 +645,90 @@ impl<'a> Cx<'a> {
         if let Some(b) = c.bulk {
             conds.push(Cond::Bulk(b));
         }
+        for (name, list, negate) in [
+            ("purpose_in", &c.purpose_in, false),
+            ("purpose_not_in", &c.purpose_not_in, true),
+        ] {
+            if let Some(list) = list {
+                let purposes = self.purposes(&format!("{path}.{name}"), list);
+                conds.push(Cond::Purposes { purposes, negate });
+            }
+        }
+        if let Some(list) = &c.categories_not {
+            let cats = self.categories(&format!("{path}.categories_not"), list);
+            conds.push(Cond::CategoriesNot(cats));
+        }
+        if let Some(list) = &c.volume {
+            let p = format!("{path}.volume");
+            if self.in_counter {
+                self.problem(
+                    K::Conflict,
+                    p.clone(),
+                    "a counter's `applies_when` cannot test a volume",
+                );
+            }
+            for v in self.volumes(&p, list) {
+                conds.push(Cond::Volume(v));
+            }
+        }
         let cats = c
             .categories
             .as_ref()
             .map(|l| self.categories(&format!("{path}.categories"), l));
         (conds, cats)
+    }
+
+    fn purposes(&mut self, path: &str, list: &[String]) -> Vec<Purpose> {
+        let purposes = self.names(path, list, "purpose", |s| Purpose::new(s));
+        for (i, pu) in purposes.iter().enumerate() {
+            if !self.purposes.contains(pu.as_str()) {
+                self.problem(
+                    K::UnknownReference,
+                    format!("{path}[{i}]"),
+                    format!("references unknown purpose `{pu}`: declare it under `purposes`"),
+                );
+            }
+        }
+        purposes
+    }
+
+    fn volumes(&mut self, path: &str, list: &[VolumeDoc]) -> Vec<Volume> {
+        if list.is_empty() {
+            self.problem(K::InvalidValue, path, "has an empty volume list");
+        }
+        let mut out = Vec::new();
+        for (i, v) in list.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            if !self.counters.contains(v.counter.as_str()) {
+                self.problem(
+                    K::UnknownReference,
+                    format!("{p}.counter"),
+                    format!(
+                        "references unknown counter `{}`: declare it under `counters`",
+                        v.counter
+                    ),
+                );
+            }
+            match (v.at_least, v.below) {
+                (None, None) => self.problem(
+                    K::InvalidValue,
+                    p.clone(),
+                    "has a volume test with neither `at_least` nor `below`",
+                ),
+                (Some(a), Some(b)) if a >= b => self.problem(
+                    K::Conflict,
+                    p.clone(),
+                    format!("has a volume test that no count passes: `at_least = {a}` is not below `below = {b}`"),
+                ),
+                _ => {}
+            }
+            out.push(Volume {
+                counter: v.counter.clone(),
+                at_least: v.at_least,
+                below: v.below,
+            });
+        }
+        out
     }
 
     fn alternative(&mut self, path: &str, index: usize, a: &AlternativeDoc) -> Alternative {
@@ -664,18 +773,13 @@ impl<'a> Cx<'a> {
             )));
         }
         if let Some(l) = &a.purpose_in {
-            let p = format!("{path}.purpose_in");
-            let purposes = self.names(&p, l, "purpose", |s| Purpose::new(s));
-            for (i, pu) in purposes.iter().enumerate() {
-                if !self.purposes.contains(pu.as_str()) {
-                    self.problem(
-                        K::UnknownReference,
-                        format!("{p}[{i}]"),
-                        format!("references unknown purpose `{pu}`: declare it under `purposes`"),
-                    );
-                }
-            }
+            let purposes = self.purposes(&format!("{path}.purpose_in"), l);
             bases.push(Basis::PurposeIn(purposes));
+        }
+        if let Some(l) = &a.volume {
+            for v in self.volumes(&format!("{path}.volume"), l) {
+                bases.push(Basis::Volume(v));
+            }
         }
         if let Some(l) = &a.recipient_roles {
             bases.push(Basis::RecipientRoles(
@@ -742,6 +846,8 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         tags: BTreeMap::new(),
         purposes: BTreeSet::new(),
         options: BTreeSet::new(),
+        counters: doc.counters.keys().map(String::as_str).collect(),
+        in_counter: false,
     };
     if doc.format != FORMAT_VERSION {
         cx.problem(
@@ -1001,6 +1107,46 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
             ),
         }
     }
+    let mut counters = Vec::new();
+    for (name, c) in &doc.counters {
+        let p = format!("counters.{name}");
+        if !is_pack_id(name) {
+            cx.problem(
+                K::InvalidValue,
+                p.clone(),
+                format!("invalid counter name `{name}`"),
+            );
+        }
+        if c.summary.trim().is_empty() {
+            cx.problem(
+                K::InvalidValue,
+                format!("{p}.summary"),
+                format!("counter `{name}` has an empty summary"),
+            );
+        }
+        let offset = match &c.utc_offset {
+            Some(o) => parse_offset(o).unwrap_or_else(|| {
+                cx.problem(
+                    K::InvalidValue,
+                    format!("{p}.utc_offset"),
+                    format!("invalid UTC offset `{o}`: expected `+HH:MM` or `-HH:MM`"),
+                );
+                cx.offset
+            }),
+            None => cx.offset,
+        };
+        cx.in_counter = true;
+        let (conds, categories) = cx.conditions(&format!("{p}.applies_when"), &c.applies_when);
+        cx.in_counter = false;
+        counters.push(Counter {
+            name: name.clone(),
+            window: c.window,
+            offset,
+            individuals: c.individuals,
+            conds,
+            categories,
+        });
+    }
     let mut rules = Vec::new();
     let mut rule_ids = BTreeSet::new();
     for (ri, r) in doc.rules.iter().enumerate() {
@@ -1128,6 +1274,7 @@ pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
         subdivisions: cx.subdivisions.into_iter().collect(),
         tags,
         purposes,
+        counters,
         rules,
     })
 }
