@@ -78,9 +78,23 @@ fn prohibitions_groups_and_dated_members_decide_as_documented() {
         verdicts,
         vec![
             ("no-export-by-ciio", Verdict::Prohibited),
-            ("health-export-default", Verdict::Unmet)
+            ("health-export-default", Verdict::Satisfied)
         ]
     );
+    assert_eq!(
+        d.rules().nth(1).unwrap().alternative(),
+        Some("small-volume")
+    );
+    // With 999 individuals recorded this year, this act is the 1,000th: the volume basis fails.
+    let ledger = MemoryEvidence::new();
+    ledger.record_individuals(
+        "grid-co".parse().unwrap(),
+        "health-exports",
+        t(2026, 1, 2),
+        999,
+    );
+    let d = e.evaluate(&tr, &ledger);
+    assert_eq!(d.rules().nth(1).unwrap().verdict(), Verdict::Unmet);
     // Brazil joins the adequate group on 2026-01-26 (00:00 at +08:00).
     let before = act(&e, ciio(), "CN", "BR", t(2026, 1, 25));
     let after = act(&e, ciio(), "CN", "BR", t(2026, 1, 26));
