@@ -26,5 +26,6 @@ pub use model::{
     Tag, Transfer, TransferBuilder,
 };
 pub use policy::{
-    BUILTIN_IDS, FORMAT_VERSION, OptionInfo, PackKind, PackLoader, PolicyPack, RuleInfo, SourceInfo,
+    BUILTIN_IDS, FORMAT_VERSION, Limits, OptionInfo, PackKind, PackLoader, PolicyPack, RuleInfo,
+    SourceInfo,
 };

@@ -5,6 +5,7 @@
 
 mod builtin;
 pub(crate) mod format;
+mod limits;
 pub(crate) mod taxonomy;
 pub(crate) mod validate;
 
@@ -16,6 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use builtin::BUILTIN_IDS;
 pub use format::PackKind;
+pub use limits::Limits;
 pub use validate::FORMAT_VERSION;
 
 use crate::error::{Location, PackError, PackProblem, PackProblemKind};
@@ -227,8 +229,12 @@ impl PolicyPack {
         &self.inner.ast
     }
 
-    fn from_doc(doc: PackDoc, locate: &dyn Fn(&str) -> Location) -> Result<Self, PackError> {
-        match validate::validate(&doc) {
+    fn from_doc(
+        doc: PackDoc,
+        limits: &Limits,
+        locate: &dyn Fn(&str) -> Location,
+    ) -> Result<Self, PackError> {
+        match validate::validate(&doc, limits) {
             Ok(ast) => {
                 let canonical = serde_json::to_string(&doc).unwrap_or_default();
                 let digest = fnv1a(canonical.as_bytes());
@@ -295,7 +301,7 @@ impl Serialize for PolicyPack {
 impl<'de> Deserialize<'de> for PolicyPack {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let doc = PackDoc::deserialize(d)?;
-        PolicyPack::from_doc(doc, &|p| Location {
+        PolicyPack::from_doc(doc, &Limits::default(), &|p| Location {
             path: p.to_owned(),
             ..Location::default()
         })
@@ -313,6 +319,7 @@ impl<'de> Deserialize<'de> for PolicyPack {
 #[derive(Clone, Debug, Default)]
 pub struct PackLoader {
     file: Option<Arc<str>>,
+    limits: Limits,
 }
 
 impl PackLoader {
@@ -329,12 +336,40 @@ impl PackLoader {
         self
     }
 
+    /// Sets the limits an untrusted pack must stay within (default: [`Limits::default`]).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    fn too_big(&self, text: &str) -> Result<(), PackError> {
+        if text.len() <= self.limits.bytes() {
+            return Ok(());
+        }
+        Err(PackError::new(vec![PackProblem {
+            kind: PackProblemKind::Limit,
+            message: format!(
+                "the pack is {} bytes long, more than the limit of {}",
+                text.len(),
+                self.limits.bytes()
+            ),
+            location: Location {
+                file: self.file.clone(),
+                line_col: None,
+                path: String::new(),
+            },
+            rule_id: None,
+        }]))
+    }
+
     /// Loads and validates TOML.
     ///
     /// # Errors
     ///
     /// A [`PackError`] with every problem found.
     pub fn load_toml(&self, text: &str) -> Result<PolicyPack, PackError> {
+        self.too_big(text)?;
         let syntax = |path: String, message: String, span: Option<std::ops::Range<usize>>| {
             PackError::new(vec![PackProblem {
                 kind: PackProblemKind::Syntax,
@@ -354,10 +389,12 @@ impl PackLoader {
             let inner = e.into_inner();
             syntax(path, inner.message().to_owned(), inner.span())
         })?;
-        let tree = toml::de::DeTable::parse(text).ok();
-        PolicyPack::from_doc(doc, &|p| Location {
+        // The spanned tree is only needed to locate problems: parse it on the first one.
+        let tree = std::cell::OnceCell::new();
+        PolicyPack::from_doc(doc, &self.limits, &|p| Location {
             file: self.file.clone(),
             line_col: tree
+                .get_or_init(|| toml::de::DeTable::parse(text).ok())
                 .as_ref()
                 .and_then(|t| locate_toml(t.get_ref(), p))
                 .map(|off| line_col(text, off)),
@@ -371,6 +408,7 @@ impl PackLoader {
     ///
     /// A [`PackError`] with every problem found.
     pub fn load_json(&self, text: &str) -> Result<PolicyPack, PackError> {
+        self.too_big(text)?;
         let mut de = serde_json::Deserializer::from_str(text);
         let doc: PackDoc = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = clean_path(&e.path().to_string());
@@ -392,7 +430,7 @@ impl PackLoader {
                 rule_id: None,
             }])
         })?;
-        PolicyPack::from_doc(doc, &|p| Location {
+        PolicyPack::from_doc(doc, &self.limits, &|p| Location {
             file: self.file.clone(),
             line_col: None,
             path: p.to_owned(),

@@ -8,6 +8,7 @@ use super::format::{
     AlternativeDoc, ConditionsDoc, CountedIndividuals, ObligationDoc, PackDoc, PackKind, PeriodDoc,
     TagOn, VolumeDoc, WindowKind,
 };
+use super::limits::Limits;
 use super::taxonomy;
 use crate::error::PackProblemKind as K;
 use crate::model::{
@@ -829,8 +830,148 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// Checks the sizes of a parsed document against the limits: every string, every list, and the
+/// counts of rules, alternatives, bases, groups and counters.
+fn check_limits(doc: &PackDoc, limits: &Limits) -> Vec<Found> {
+    fn walk(v: &serde_json::Value, path: &mut String, limits: &Limits, out: &mut Vec<Found>) {
+        let limit = |path: &str, message: String| Found {
+            kind: K::Limit,
+            path: path.to_owned(),
+            message,
+            rule: None,
+        };
+        match v {
+            serde_json::Value::String(s) if s.len() > limits.string_len() => out.push(limit(
+                path,
+                format!(
+                    "a string of {} bytes is longer than the limit of {}",
+                    s.len(),
+                    limits.string_len()
+                ),
+            )),
+            serde_json::Value::Array(items) => {
+                if items.len() > limits.list_len() && path != "rules" {
+                    out.push(limit(
+                        path,
+                        format!(
+                            "a list of {} items is longer than the limit of {}",
+                            items.len(),
+                            limits.list_len()
+                        ),
+                    ));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path, limits, out);
+                    path.truncate(len);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    if k.len() > limits.string_len() {
+                        out.push(limit(
+                            path,
+                            format!(
+                                "a key of {} bytes is longer than the limit of {}",
+                                k.len(),
+                                limits.string_len()
+                            ),
+                        ));
+                    }
+                    walk(item, path, limits, out);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let count = |out: &mut Vec<Found>, path: String, what: &str, n: usize, max: usize| {
+        if n > max {
+            out.push(Found {
+                kind: K::Limit,
+                path,
+                message: format!("the pack has {n} {what}, more than the limit of {max}"),
+                rule: None,
+            });
+        }
+    };
+    count(
+        &mut out,
+        "rules".into(),
+        "rules",
+        doc.rules.len(),
+        limits.rules(),
+    );
+    count(
+        &mut out,
+        "groups".into(),
+        "groups",
+        doc.groups.len() + doc.category_groups.len(),
+        limits.groups(),
+    );
+    count(
+        &mut out,
+        "counters".into(),
+        "counters",
+        doc.counters.len(),
+        limits.counters(),
+    );
+    for (ri, r) in doc.rules.iter().enumerate() {
+        if r.require.len() > limits.alternatives() {
+            out.push(Found {
+                kind: K::Limit,
+                path: format!("rules[{ri}].require"),
+                message: format!(
+                    "rule `{}` has {} alternatives, more than the limit of {}",
+                    r.id,
+                    r.require.len(),
+                    limits.alternatives()
+                ),
+                rule: Some(r.id.clone()),
+            });
+        }
+        for (ai, a) in r.require.iter().enumerate() {
+            let bases = usize::from(a.consent.is_some())
+                + usize::from(a.approval.is_some())
+                + usize::from(a.destination_in.is_some())
+                + usize::from(a.recipient_certified.is_some())
+                + usize::from(a.purpose_in.is_some())
+                + usize::from(a.recipient_roles.is_some())
+                + usize::from(a.exporter_tags.is_some())
+                + usize::from(a.recipient_tags.is_some())
+                + usize::from(a.transfer_tags.is_some())
+                + a.volume.as_ref().map_or(0, Vec::len);
+            if bases > limits.bases() {
+                out.push(Found {
+                    kind: K::Limit,
+                    path: format!("rules[{ri}].require[{ai}]"),
+                    message: format!("rule `{}` has an alternative with {bases} bases, more than the limit of {}", r.id, limits.bases()),
+                    rule: Some(r.id.clone()),
+                });
+            }
+        }
+    }
+    if out.is_empty()
+        && let Ok(v) = serde_json::to_value(doc)
+    {
+        walk(&v, &mut String::new(), limits, &mut out);
+    }
+    out
+}
+
 /// Validates a parsed document. Returns the AST, or every problem found.
-pub(crate) fn validate(doc: &PackDoc) -> Result<Ast, Vec<Found>> {
+pub(crate) fn validate(doc: &PackDoc, limits: &Limits) -> Result<Ast, Vec<Found>> {
+    let over = check_limits(doc, limits);
+    if !over.is_empty() {
+        return Err(over);
+    }
     let mut cx = Cx {
         doc,
         offset: chrono::Offset::fix(&Utc),
