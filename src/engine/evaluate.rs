@@ -181,11 +181,14 @@ pub(crate) fn conditions_hold<E: Evidence + ?Sized>(
             Some(r) => (mask & r.bit() != 0) != *negate,
             None => true,
         },
-        CCond::Tags { who, mask, negate } => match tags_of(t, *who) {
-            Some(tags) if *negate => tags & mask == 0,
-            Some(tags) => tags & mask == *mask,
-            None => true,
-        },
+        CCond::Tags { who, mask, negate } => {
+            let tags = tags_of(t, *who);
+            if *negate {
+                tags & mask == 0
+            } else {
+                tags & mask == *mask
+            }
+        }
         CCond::Minor(want) => k.minor.is_none_or(|m| m == *want),
         CCond::Bulk(want) => k.bulk == *want,
         CCond::Purposes { mask, negate } => match k.purpose {
@@ -247,11 +250,11 @@ pub(crate) fn act_individuals(what: CountedIndividuals, who: &Individuals, alrea
     }
 }
 
-fn tags_of(t: &Transfer, who: Who) -> Option<u128> {
+fn tags_of(t: &Transfer, who: Who) -> u128 {
     match who {
-        Who::Exporter => Some(t.key.exporter_tags),
+        Who::Exporter => t.key.exporter_tags,
         Who::Recipient => t.key.recipient_tags,
-        Who::Transfer => Some(t.key.transfer_tags),
+        Who::Transfer => t.key.transfer_tags,
     }
 }
 
@@ -400,10 +403,7 @@ fn check_basis<E: Evidence + ?Sized>(
             let r = t.recipient_role()?;
             (mask & r.bit() != 0).then_some(None)
         }
-        CBasis::Tags { who, mask, .. } => {
-            let tags = tags_of(t, *who)?;
-            (tags & mask == *mask).then_some(None)
-        }
+        CBasis::Tags { who, mask, .. } => (tags_of(t, *who) & mask == *mask).then_some(None),
         CBasis::Volume(v) => volume_including_act(p, v.counter, t, ev)
             .is_some_and(|n| v.admits(n))
             .then_some(None),

@@ -105,7 +105,9 @@ impl TransferBuilder {
         self.exporter = Some(p);
         self
     }
-    /// Who receives or accesses the data, if anyone other than the exporter.
+    /// Who receives or accesses the data, if anyone other than the exporter. With no recipient
+    /// the exporter acts itself: rules see a recipient of role `same_entity`, established where
+    /// the exporter is, with no tags and no certifications.
     #[must_use]
     pub fn recipient(mut self, p: Party) -> Self {
         self.recipient = Some(p);
@@ -199,7 +201,7 @@ pub(crate) struct TransferKey {
     pub exporter_est: Option<JSet>,
     pub recipient_est: Option<JSet>,
     pub exporter_tags: u128,
-    pub recipient_tags: Option<u128>,
+    pub recipient_tags: u128,
     pub transfer_tags: u128,
     pub categories: SmallVec<[u16; 4]>,
     pub category_union: CatSet,
@@ -293,13 +295,17 @@ fn compile_key(engine: &Engine, t: &TransferData) -> Result<TransferKey, ModelEr
         location,
         citizenships,
         exporter_est: est(&t.exporter),
-        recipient_est: t.recipient.as_ref().and_then(est),
+        // With no recipient the exporter acts itself: the recipient is the exporter's own
+        // entity, established where the exporter is, with no tags of its own.
+        recipient_est: match &t.recipient {
+            Some(r) => est(r),
+            None => est(&t.exporter),
+        },
+        recipient_tags: match &t.recipient {
+            Some(r) => tags(r.tags(), TagOn::Party, "the recipient")?,
+            None => 0,
+        },
         exporter_tags: tags(t.exporter.tags(), TagOn::Party, "the exporter")?,
-        recipient_tags: t
-            .recipient
-            .as_ref()
-            .map(|r| tags(r.tags(), TagOn::Party, "the recipient"))
-            .transpose()?,
         transfer_tags: tags(&t.tags, TagOn::Transfer, "the transfer")?,
         categories,
         category_union,
@@ -390,10 +396,14 @@ impl Transfer {
     pub fn recipient(&self) -> Option<&Party> {
         self.data.recipient.as_ref()
     }
-    /// The recipient's role, if stated.
+    /// The recipient's role: as stated, [`Role::SameEntity`] when there is no recipient (the
+    /// exporter acts itself), `None` when a recipient is named without a role.
     #[must_use]
     pub fn recipient_role(&self) -> Option<Role> {
-        self.data.recipient.as_ref().and_then(Party::role)
+        match &self.data.recipient {
+            Some(r) => r.role(),
+            None => Some(Role::SameEntity),
+        }
     }
     /// The purpose, if given.
     #[must_use]

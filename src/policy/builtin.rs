@@ -4,12 +4,39 @@ use super::{PackLoader, PolicyPack};
 
 /// The ids of every built-in pack, for [`PolicyPack::builtin`] and
 /// [`EngineBuilder::enable`](crate::EngineBuilder::enable).
-pub const BUILTIN_IDS: &[&str] = &["cn-pledge-2015"];
-
-const TEXTS: &[(&str, &str)] = &[(
+pub const BUILTIN_IDS: &[&str] = &[
     "cn-pledge-2015",
-    include_str!("../../packs/cn-pledge-2015.toml"),
-)];
+    "cn-pipl",
+    "eu-gdpr",
+    "uk-gdpr",
+    "ch-fadp",
+    "ru-152fz",
+    "au-mhr",
+    "in-rbi-payments",
+    "in-dpdp",
+    "kr-pipa",
+    "us-doj-bulk",
+];
+
+const TEXTS: &[(&str, &str)] = &[
+    (
+        "cn-pledge-2015",
+        include_str!("../../packs/cn-pledge-2015.toml"),
+    ),
+    ("cn-pipl", include_str!("../../packs/cn-pipl.toml")),
+    ("eu-gdpr", include_str!("../../packs/eu-gdpr.toml")),
+    ("uk-gdpr", include_str!("../../packs/uk-gdpr.toml")),
+    ("ch-fadp", include_str!("../../packs/ch-fadp.toml")),
+    ("ru-152fz", include_str!("../../packs/ru-152fz.toml")),
+    ("au-mhr", include_str!("../../packs/au-mhr.toml")),
+    (
+        "in-rbi-payments",
+        include_str!("../../packs/in-rbi-payments.toml"),
+    ),
+    ("in-dpdp", include_str!("../../packs/in-dpdp.toml")),
+    ("kr-pipa", include_str!("../../packs/kr-pipa.toml")),
+    ("us-doj-bulk", include_str!("../../packs/us-doj-bulk.toml")),
+];
 
 pub(crate) fn load(id: &str) -> Option<PolicyPack> {
     let (_, text) = TEXTS.iter().find(|(i, _)| *i == id)?;
