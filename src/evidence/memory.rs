@@ -135,6 +135,29 @@ fn unknown(kind: &str, id: &EvidenceId) -> ModelError {
     )
 }
 
+/// Replaces the item `id` (of kind `kind`) with `f(item)`: the item is found through its owner
+/// (subject, holder or party) and replaced whole, so a failed update changes nothing.
+fn update_item<K, T>(
+    owners: &HashMap<EvidenceId, K>,
+    items: &mut HashMap<K, Vec<T>>,
+    kind: &str,
+    id: &EvidenceId,
+    id_of: impl Fn(&T) -> &EvidenceId,
+    f: impl FnOnce(T) -> Result<T, ModelError>,
+) -> Result<(), ModelError>
+where
+    K: std::hash::Hash + Eq,
+    T: Clone,
+{
+    let owner = owners.get(id).ok_or_else(|| unknown(kind, id))?;
+    let slot = items
+        .get_mut(owner)
+        .and_then(|v| v.iter_mut().find(|x| id_of(x) == id))
+        .ok_or_else(|| unknown(kind, id))?;
+    *slot = f(slot.clone())?;
+    Ok(())
+}
+
 impl MemoryEvidence {
     /// An empty store.
     #[must_use]
@@ -182,19 +205,10 @@ impl MemoryEvidence {
     /// [`ModelErrorKind::UnknownEvidence`] for an unknown id; [`ModelErrorKind::InvalidPeriod`]
     /// when `at` is before the grant or after an earlier withdrawal.
     pub fn withdraw(&self, id: &EvidenceId, at: DateTime<Utc>) -> Result<(), ModelError> {
-        let mut g = self.write();
-        let subject = g
-            .consent_owner
-            .get(id)
-            .cloned()
-            .ok_or_else(|| unknown("consent", id))?;
-        let slot = g
-            .consents
-            .get_mut(&subject)
-            .and_then(|v| v.iter_mut().find(|c| c.id() == id))
-            .ok_or_else(|| unknown("consent", id))?;
-        *slot = slot.clone().withdrawn(at)?;
-        Ok(())
+        let g = &mut *self.write();
+        update_item(&g.consent_owner, &mut g.consents, "consent", id, Consent::id, |c| {
+            c.withdrawn(at)
+        })
     }
 
     /// Records an approval.
@@ -221,19 +235,8 @@ impl MemoryEvidence {
         id: &EvidenceId,
         f: impl FnOnce(Approval) -> Result<Approval, ModelError>,
     ) -> Result<(), ModelError> {
-        let mut g = self.write();
-        let holder = g
-            .approval_owner
-            .get(id)
-            .cloned()
-            .ok_or_else(|| unknown("approval", id))?;
-        let slot = g
-            .approvals
-            .get_mut(&holder)
-            .and_then(|v| v.iter_mut().find(|a| a.id() == id))
-            .ok_or_else(|| unknown("approval", id))?;
-        *slot = f(slot.clone())?;
-        Ok(())
+        let g = &mut *self.write();
+        update_item(&g.approval_owner, &mut g.approvals, "approval", id, Approval::id, f)
     }
 
     /// Records that approval `id` was revoked at `at`.
@@ -286,19 +289,15 @@ impl MemoryEvidence {
         id: &EvidenceId,
         at: DateTime<Utc>,
     ) -> Result<(), ModelError> {
-        let mut g = self.write();
-        let party = g
-            .certification_owner
-            .get(id)
-            .cloned()
-            .ok_or_else(|| unknown("certification", id))?;
-        let slot = g
-            .certifications
-            .get_mut(&party)
-            .and_then(|v| v.iter_mut().find(|c| c.id() == id))
-            .ok_or_else(|| unknown("certification", id))?;
-        *slot = slot.clone().revoked(at)?;
-        Ok(())
+        let g = &mut *self.write();
+        update_item(
+            &g.certification_owner,
+            &mut g.certifications,
+            "certification",
+            id,
+            Certification::id,
+            |c| c.revoked(at),
+        )
     }
 
     /// Records an executed act in the volume ledger: for every counter of `engine` the act
