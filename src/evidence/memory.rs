@@ -206,9 +206,14 @@ impl MemoryEvidence {
     /// when `at` is before the grant or after an earlier withdrawal.
     pub fn withdraw(&self, id: &EvidenceId, at: DateTime<Utc>) -> Result<(), ModelError> {
         let g = &mut *self.write();
-        update_item(&g.consent_owner, &mut g.consents, "consent", id, Consent::id, |c| {
-            c.withdrawn(at)
-        })
+        update_item(
+            &g.consent_owner,
+            &mut g.consents,
+            "consent",
+            id,
+            Consent::id,
+            |c| c.withdrawn(at),
+        )
     }
 
     /// Records an approval.
@@ -236,7 +241,14 @@ impl MemoryEvidence {
         f: impl FnOnce(Approval) -> Result<Approval, ModelError>,
     ) -> Result<(), ModelError> {
         let g = &mut *self.write();
-        update_item(&g.approval_owner, &mut g.approvals, "approval", id, Approval::id, f)
+        update_item(
+            &g.approval_owner,
+            &mut g.approvals,
+            "approval",
+            id,
+            Approval::id,
+            f,
+        )
     }
 
     /// Records that approval `id` was revoked at `at`.

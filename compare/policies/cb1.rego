@@ -1,0 +1,113 @@
+# Benchmark workload cb-1 (/work/shared/bench/cb-1.md), rules R1-R3, in Rego (v1 syntax).
+#
+# input = {
+#   "request":   {"category", "collected_in", "destination", "operation": string, "at": number},
+#   "subject":   {"residence": string, "consents": [{"express": bool, "categories": [string],
+#                 "destinations": [string], "operations": [string], "granted_at": number,
+#                 "expires_at": number, "withdrawn_at": number | null}]},
+#   "exporter":  {"approvals": [{"mechanism": string, "categories": [string],
+#                 "destinations": [string], "valid_from": number, "valid_until": number}]},
+#   "recipient": {"dpf_certified": bool}
+# }
+# The host copies the subject's, exporter's and recipient's records as they are (no filtering,
+# no key expansion): the search for a covering, valid, express consent is in the policy.
+package cb1
+
+eea := {"DE", "FR", "IE"}
+
+adequate := {"JP", "GB", "CH", "KR"}
+
+sensitive := {"health", "biometric", "financial", "location", "minor"}
+
+cn_routes := {"cac_assessment", "cn_standard_contract", "pip_certification"}
+
+# All applicable rules must allow; no applicable rule -> allow.
+default allow := false
+
+allow if {
+	not r1_denies
+	not r2_denies
+	not r3_denies
+}
+
+# Some express consent of the subject covers category, destination and operation and is
+# valid at the request time (granted, not expired, not withdrawn).
+covering_consent if {
+	some c in input.subject.consents
+	c.express == true
+	input.request.category in c.categories
+	input.request.destination in c.destinations
+	input.request.operation in c.operations
+	c.granted_at <= input.request.at
+	input.request.at < c.expires_at
+	not withdrawn(c)
+}
+
+withdrawn(c) if {
+	c.withdrawn_at != null
+	c.withdrawn_at <= input.request.at
+}
+
+# R1 (China)
+r1_applies if {
+	input.request.collected_in == "CN"
+	input.request.category in sensitive
+	input.request.destination != "CN"
+}
+
+r1_allowed if covering_consent
+
+r1_allowed if {
+	some a in input.exporter.approvals
+	a.mechanism in cn_routes
+	input.request.category in a.categories
+	input.request.destination in a.destinations
+	a.valid_from <= input.request.at
+	input.request.at < a.valid_until
+}
+
+r1_denies if {
+	r1_applies
+	not r1_allowed
+}
+
+# R2 (GDPR)
+r2_applies if {
+	input.subject.residence in eea
+	not input.request.destination in eea
+}
+
+r2_applies if {
+	input.request.collected_in in eea
+	not input.request.destination in eea
+}
+
+r2_allowed if input.request.destination in adequate
+
+r2_allowed if {
+	input.request.destination == "US"
+	input.recipient.dpf_certified == true
+}
+
+# An SCC covering the destination (its categories are not tested).
+r2_allowed if {
+	some a in input.exporter.approvals
+	a.mechanism == "scc"
+	input.request.destination in a.destinations
+	a.valid_from <= input.request.at
+	input.request.at < a.valid_until
+}
+
+r2_allowed if covering_consent
+
+r2_denies if {
+	r2_applies
+	not r2_allowed
+}
+
+# R3 (Australia): no exception.
+r3_denies if {
+	input.request.category == "health_record"
+	input.request.collected_in == "AU"
+	input.request.destination != "AU"
+}

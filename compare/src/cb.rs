@@ -1,0 +1,175 @@
+//! crossborder side: vocabulary, evidence loading and transfers. Copied from `benches/cb1.rs`.
+
+use chrono::{DateTime, Utc};
+use crossborder::{
+    Approval, Authority, Category, Certification, Consent, ConsentKind, DataItem, Engine,
+    EvidenceId, Jurisdiction, JurisdictionSet, Mechanism, MemoryEvidence, Operation, OperationSet,
+    Party, PartyId, Scope, Subject, SubjectId, Transfer,
+};
+
+use crate::workload::{CATEGORIES, DAY, JURISDICTIONS, MECHS, Population, Request, SCC, T0};
+
+/// crossborder's operations, in cb-1's OPS order.
+const OPS: [Operation; 4] = [
+    Operation::Transfer,
+    Operation::Store,
+    Operation::Process,
+    Operation::RemoteAccess,
+];
+
+pub(crate) fn instant(t: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(t, 0).unwrap()
+}
+
+pub(crate) struct Vocab {
+    jurisdictions: Vec<Jurisdiction>,
+    categories: Vec<Category>,
+    all_categories: Vec<Category>,
+    cn_cac: Authority,
+    eu_com: Authority,
+    mechanisms: Vec<Mechanism>,
+}
+
+impl Vocab {
+    pub(crate) fn new() -> Self {
+        Vocab {
+            jurisdictions: JURISDICTIONS.iter().map(|j| j.parse().unwrap()).collect(),
+            categories: CATEGORIES.iter().map(|(_, c)| c.parse().unwrap()).collect(),
+            all_categories: vec![
+                "personal".parse().unwrap(),
+                "health_record".parse().unwrap(),
+            ],
+            cn_cac: "CN-CAC".parse().unwrap(),
+            eu_com: "EU-COM".parse().unwrap(),
+            mechanisms: MECHS.iter().map(|m| m.parse().unwrap()).collect(),
+        }
+    }
+    pub(crate) fn places(&self, js: &[u8]) -> JurisdictionSet {
+        js.iter().map(|&j| self.jurisdictions[j as usize]).collect()
+    }
+}
+
+pub(crate) fn subject_id(i: u32) -> SubjectId {
+    SubjectId::new(format!("s-{i}")).unwrap()
+}
+
+/// Loads the population as evidence: every consent (with its expiry and withdrawal), every
+/// approval, and a DPF certification for each certified recipient.
+pub(crate) fn load(pop: &Population, v: &Vocab) -> MemoryEvidence {
+    let store = MemoryEvidence::new();
+    // Subjects in id order, so the store holds each subject's consents in generation order.
+    for sid in 0..100_000u32 {
+        let s = &pop.subjects[&sid];
+        if s.consents.is_empty() {
+            continue;
+        }
+        let subject = subject_id(sid);
+        for c in &s.consents {
+            let scope = Scope::new(
+                c.categories
+                    .iter()
+                    .map(|&k| v.categories[k as usize].clone()),
+                v.places(&c.destinations),
+                c.operations.iter().map(|&o| OPS[o as usize]).collect(),
+            )
+            .unwrap();
+            let kind = if c.express {
+                ConsentKind::Express
+            } else {
+                ConsentKind::Implied
+            };
+            let mut consent = Consent::new(
+                EvidenceId::new(format!("c-{}", c.id)).unwrap(),
+                subject.clone(),
+                kind,
+                scope,
+                instant(c.granted_at),
+            )
+            .unwrap()
+            .expiring(instant(c.expires_at))
+            .unwrap();
+            if let Some(w) = c.withdrawn_at {
+                consent = consent.withdrawn(instant(w)).unwrap();
+            }
+            store.grant(consent).unwrap();
+        }
+    }
+    for eid in 0..200u32 {
+        let holder = PartyId::new(format!("e-{eid}")).unwrap();
+        for a in &pop.exporters[&eid] {
+            // R2's SCC alternative does not test categories (cb-1): an SCC approval covers
+            // every category. CN-route approvals keep theirs, which R1 tests.
+            let (authority, categories) = if a.mechanism == SCC {
+                (v.eu_com.clone(), v.all_categories.clone())
+            } else {
+                (
+                    v.cn_cac.clone(),
+                    a.categories
+                        .iter()
+                        .map(|&k| v.categories[k as usize].clone())
+                        .collect(),
+                )
+            };
+            let scope =
+                Scope::new(categories, v.places(&a.destinations), OperationSet::all()).unwrap();
+            let approval = Approval::new(
+                EvidenceId::new(format!("a-{}", a.id)).unwrap(),
+                authority,
+                v.mechanisms[a.mechanism as usize].clone(),
+                holder.clone(),
+                scope,
+                instant(a.valid_from),
+            )
+            .unwrap()
+            .valid_until(instant(a.valid_until))
+            .unwrap();
+            store.add_approval(approval).unwrap();
+        }
+    }
+    let dpf = "eu-us-dpf".parse().unwrap();
+    for rid in 0..1000u32 {
+        if pop.recipients[&rid] {
+            store
+                .certify(
+                    PartyId::new(format!("r-{rid}")).unwrap(),
+                    Certification::new(
+                        EvidenceId::new(format!("dpf-{rid}")).unwrap(),
+                        crossborder::CertificationName::clone(&dpf),
+                        instant(T0 - 3650 * DAY),
+                        None,
+                    )
+                    .unwrap(),
+                )
+                .unwrap();
+        }
+    }
+    store
+}
+
+pub(crate) fn build_transfer(
+    engine: &Engine,
+    pop: &Population,
+    v: &Vocab,
+    i: usize,
+    r: &Request,
+) -> Transfer {
+    let residence = pop.subjects[&r.subject].residence;
+    Transfer::builder()
+        .id(EvidenceId::new(format!("q-{i}")).unwrap())
+        .operation(OPS[r.operation as usize])
+        .destination(v.jurisdictions[r.destination as usize])
+        .data(DataItem::of_subject(
+            Subject::new(subject_id(r.subject)).resident_in(v.jurisdictions[residence as usize]),
+            [v.categories[r.category as usize].clone()],
+            v.jurisdictions[r.collected_in as usize],
+        ))
+        .exporter(Party::new(
+            PartyId::new(format!("e-{}", r.exporter)).unwrap(),
+        ))
+        .recipient(Party::new(
+            PartyId::new(format!("r-{}", r.recipient)).unwrap(),
+        ))
+        .at(instant(r.at))
+        .build(engine)
+        .unwrap()
+}

@@ -1,0 +1,467 @@
+//! cb-1 side by side: crossborder vs Cedar (cedar-policy 4.14) vs Rego (regorus 0.14, RVM and
+//! interpreter), in one process and one run, single-threaded.
+//!
+//! `cargo run --release --bin cb1-compare` inside `compare/` (`-- --quick` for a short run;
+//! `-- --passes-fast N --passes-slow M` to set how many passes over the 10,000 requests the
+//! sub-microsecond paths and the engine paths get; defaults 30 and 3).
+//!
+//! 1. Generates the cb-1 workload once (generator copied from `benches/cb1.rs`), checks the
+//!    population counts and the reference digest `9b3b8ff02455ab3c`.
+//! 2. crossborder: the pack `../benches/cb1/cb1-pack.toml`, the population loaded into a
+//!    `MemoryEvidence`, one `Transfer` per request.
+//! 3. Decides all 10,000 requests with every engine, compares each decision with crossborder's
+//!    and prints the digest per engine.
+//! 4. Times each engine per call (timer overhead subtracted): path A = evaluation alone on an
+//!    input prepared beforehand; path B = end to end from the native store (look-ups, host
+//!    pre-processing, input building, evaluation). Prints a markdown table with ratios.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "benchmark harness: any failure should stop the run loudly"
+)]
+
+mod cb;
+mod cedar;
+mod rego;
+mod workload;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use crossborder::{Engine, PackLoader, Transfer};
+
+use workload::{EXPECTED_DIGEST, Population, fnv1a, generate, reference};
+
+/// The cb-1 pack, the same file `benches/cb1.rs` loads.
+const PACK: &str = include_str!("../../benches/cb1/cb1-pack.toml");
+
+const CEDAR_VERSION: &str = "cedar-policy 4.14.1";
+const REGORUS_VERSION: &str = "regorus 0.14.1";
+
+// ---------------------------------------------------------------------------------------------
+// Measurement helpers (same method as `benches/cb1.rs`).
+
+/// Median cost of two back-to-back `Instant::now()` calls, in ns.
+fn timer_overhead(n: usize) -> u64 {
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let a = Instant::now();
+        let b = Instant::now();
+        v.push((b - a).as_nanos() as u64);
+    }
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+struct Stats {
+    samples: usize,
+    median: u64,
+    p99: u64,
+    mean: f64,
+}
+
+impl Stats {
+    fn rate(&self) -> f64 {
+        1e9 / self.mean
+    }
+}
+
+fn stats(mut samples: Vec<u64>) -> Stats {
+    samples.sort_unstable();
+    let n = samples.len();
+    Stats {
+        samples: n,
+        median: samples[n / 2],
+        p99: samples[(n * 99 / 100).min(n - 1)],
+        mean: samples.iter().sum::<u64>() as f64 / n as f64,
+    }
+}
+
+/// Times `f(i)` for every request i, `passes` times (after one untimed warm-up pass); samples
+/// in ns with the timer overhead subtracted.
+fn per_call(n: usize, passes: usize, overhead: u64, mut f: impl FnMut(usize) -> bool) -> Stats {
+    for i in 0..n {
+        black_box(f(black_box(i)));
+    }
+    let mut samples = Vec::with_capacity(n * passes);
+    for _ in 0..passes {
+        for i in 0..n {
+            let i = black_box(i);
+            let a = Instant::now();
+            let x = f(i);
+            let b = Instant::now();
+            black_box(x);
+            samples.push(((b - a).as_nanos() as u64).saturating_sub(overhead));
+        }
+    }
+    stats(samples)
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn arg_usize(args: &[String], name: &str) -> Option<usize> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+}
+
+/// Compares an engine's decisions with crossborder's; prints the digest and any mismatch.
+fn check(name: &str, got: &[bool], expected: &[bool]) -> usize {
+    let digest = fnv1a(got.iter().map(|&a| u8::from(a)));
+    let allowed = got.iter().filter(|&&a| a).count();
+    let mismatches: Vec<usize> = (0..got.len()).filter(|&i| got[i] != expected[i]).collect();
+    println!(
+        "  {name:<40} digest {digest:016x} {} | allowed {allowed:>5} / {} | mismatches vs crossborder: {}",
+        if digest == EXPECTED_DIGEST {
+            "(= cb-1)"
+        } else {
+            "(!= cb-1)"
+        },
+        got.len(),
+        mismatches.len()
+    );
+    for &i in mismatches.iter().take(20) {
+        println!(
+            "    request {i}: {name} {}, crossborder {}",
+            if got[i] { "allow" } else { "deny" },
+            if expected[i] { "allow" } else { "deny" }
+        );
+    }
+    mismatches.len()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let passes_fast = arg_usize(&args, "--passes-fast").unwrap_or(if quick { 3 } else { 30 });
+    let passes_slow = arg_usize(&args, "--passes-slow").unwrap_or(if quick { 1 } else { 3 });
+    let nproc = std::thread::available_parallelism().map_or(0, usize::from);
+    let date = DateTime::<Utc>::from(std::time::SystemTime::now());
+    let machine = format!(
+        "{nproc} CPUs (nproc), {}, {}",
+        cpu_model(),
+        date.format("%Y-%m-%d %H:%M UTC")
+    );
+    println!(
+        "cb-1 compare: crossborder {} vs {CEDAR_VERSION} vs {REGORUS_VERSION}",
+        crossborder_version()
+    );
+    println!(
+        "machine: {machine}; single thread; passes: {passes_fast} (crossborder, reference), {passes_slow} (Cedar, regorus)"
+    );
+
+    // 1. Workload.
+    let t = Instant::now();
+    let pop = generate();
+    let consents: usize = pop.subjects.values().map(|s| s.consents.len()).sum();
+    let withdrawn: usize = pop
+        .subjects
+        .values()
+        .flat_map(|s| &s.consents)
+        .filter(|c| c.withdrawn_at.is_some())
+        .count();
+    let non_express: usize = pop
+        .subjects
+        .values()
+        .flat_map(|s| &s.consents)
+        .filter(|c| !c.express)
+        .count();
+    let approvals: usize = pop.exporters.values().map(Vec::len).sum();
+    println!(
+        "\nworkload (generated in {:.0} ms): {} subjects, {consents} consents ({withdrawn} withdrawn, {non_express} non-express), {} exporters, {approvals} approvals, {} recipients, {} requests",
+        t.elapsed().as_secs_f64() * 1e3,
+        pop.subjects.len(),
+        pop.exporters.len(),
+        pop.recipients.len(),
+        pop.requests.len()
+    );
+    assert_eq!(
+        (pop.subjects.len(), consents, withdrawn, non_express),
+        (100_000, 150_605, 30_011, 15_139)
+    );
+    assert_eq!(
+        (
+            pop.exporters.len(),
+            approvals,
+            pop.recipients.len(),
+            pop.requests.len()
+        ),
+        (200, 206, 1_000, 10_000)
+    );
+    let reference_decisions: Vec<bool> = pop
+        .requests
+        .iter()
+        .map(|r| reference(&pop, r).allow)
+        .collect();
+    let ref_digest = fnv1a(reference_decisions.iter().map(|&a| u8::from(a)));
+    assert_eq!(ref_digest, EXPECTED_DIGEST, "generator or reference rules");
+    println!("  population counts and reference digest {ref_digest:016x}: OK (match cb-1)");
+
+    // 2. Engines, prepared once (not timed per call).
+    let t = Instant::now();
+    let pack = PackLoader::new()
+        .file_name("../benches/cb1/cb1-pack.toml")
+        .load_toml(PACK)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let engine = Engine::builder().pack(pack).build().unwrap();
+    let vocab = cb::Vocab::new();
+    let store = cb::load(&pop, &vocab);
+    let transfers: Vec<Transfer> = build_transfers(&engine, &pop, &vocab);
+    println!(
+        "\ncrossborder: pack cb1 ({} rules), evidence store loaded, transfers built in {:.0} ms",
+        engine.rule_count(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let t = Instant::now();
+    let cedar = cedar::CedarSide::new().unwrap_or_else(|e| panic!("Cedar policy: {e}"));
+    println!(
+        "Cedar: policy set parsed ({} policies) in {:.2} ms",
+        cedar.policies.policies().count(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let interned = rego::Interned::new();
+    let t = Instant::now();
+    let mut interp = rego::interpreter().unwrap_or_else(|e| panic!("Rego policy: {e}"));
+    let t_interp = t.elapsed();
+    let t = Instant::now();
+    let (mut vm, _program) = rego::rvm().unwrap_or_else(|e| panic!("Rego compile: {e}"));
+    println!(
+        "regorus: policy parsed in {:.2} ms; compiled for {} + RVM program in {:.2} ms",
+        t_interp.as_secs_f64() * 1e3,
+        rego::ENTRY,
+        t.elapsed().as_secs_f64() * 1e3
+    );
+
+    // Inputs prepared beforehand, for path A.
+    let t = Instant::now();
+    let cedar_inputs: Vec<cedar::CedarInput> = pop
+        .requests
+        .iter()
+        .map(|r| {
+            cedar
+                .build(&pop, r)
+                .unwrap_or_else(|e| panic!("Cedar input: {e}"))
+        })
+        .collect();
+    let cedar_build_ms = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let rego_inputs: Vec<regorus::Value> = pop
+        .requests
+        .iter()
+        .map(|r| interned.input(&pop, r))
+        .collect();
+    println!(
+        "path-A inputs prepared: Cedar {cedar_build_ms:.0} ms, Rego {:.0} ms (10,000 each)",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+
+    // 3. Decisions, request by request.
+    println!("\ndecisions on all 10,000 requests (compared with crossborder, request by request):");
+    let cb_decisions: Vec<bool> = transfers
+        .iter()
+        .map(|t| engine.evaluate(t, &store).is_allowed())
+        .collect();
+    let cedar_decisions: Vec<bool> = cedar_inputs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            cedar
+                .decide_checked(x)
+                .unwrap_or_else(|e| panic!("Cedar error on request {i}: {e}"))
+        })
+        .collect();
+    let rvm_decisions: Vec<bool> = rego_inputs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            rego::eval_rvm(&mut vm, x.clone())
+                .unwrap_or_else(|e| panic!("RVM error on request {i}: {e}"))
+        })
+        .collect();
+    let interp_decisions: Vec<bool> = rego_inputs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            rego::eval_interpreter(&mut interp, x.clone())
+                .unwrap_or_else(|e| panic!("interpreter error on request {i}: {e}"))
+        })
+        .collect();
+    let mut mismatches = 0;
+    mismatches += check(
+        "crossborder (own evidence store)",
+        &cb_decisions,
+        &cb_decisions,
+    );
+    mismatches += check("plain-Rust reference", &reference_decisions, &cb_decisions);
+    mismatches += check("Cedar, keys encoding", &cedar_decisions, &cb_decisions);
+    mismatches += check("regorus RVM", &rvm_decisions, &cb_decisions);
+    mismatches += check("regorus interpreter", &interp_decisions, &cb_decisions);
+    // Path B builds its input afresh: check it decides the same (cheap, one pass).
+    let mut b_mismatch = Vec::new();
+    for (i, r) in pop.requests.iter().enumerate() {
+        let c = cedar.decide(&cedar.build(&pop, r).unwrap());
+        let v = rego::eval_rvm(&mut vm, interned.input(&pop, r)).unwrap();
+        let tr = cb::build_transfer(&engine, &pop, &vocab, i, r);
+        let x = engine.evaluate(&tr, &store).is_allowed();
+        if c != cb_decisions[i] || v != cb_decisions[i] || x != cb_decisions[i] {
+            b_mismatch.push(i);
+        }
+    }
+    println!(
+        "  path B (inputs built per call) decides the same as path A: {} mismatches {:?}",
+        b_mismatch.len(),
+        &b_mismatch[..b_mismatch.len().min(20)]
+    );
+    mismatches += b_mismatch.len();
+    if mismatches == 0 {
+        println!("  all engines: identical decisions on all 10,000 requests");
+    } else {
+        println!("  MISMATCHES: {mismatches} in total (see above)");
+    }
+
+    // 4. Timing.
+    let n = pop.requests.len();
+    let overhead = timer_overhead(if quick { 100_000 } else { 1_000_000 });
+    println!(
+        "\ntimer overhead (two back-to-back Instant::now(), median): {overhead} ns; timing..."
+    );
+    let mut rows: Vec<(String, Stats)> = Vec::new();
+    let mut timed = |name: &str, s: Stats| {
+        eprintln!("  {name}: median {} ns, p99 {} ns", s.median, s.p99);
+        rows.push((name.to_owned(), s));
+    };
+
+    timed(
+        "crossborder, evaluate from its own evidence store (Transfer built beforehand)",
+        per_call(n, passes_fast, overhead, |i| {
+            engine.evaluate(&transfers[i], &store).is_allowed()
+        }),
+    );
+    timed(
+        "crossborder, build Transfer from the native request + evaluate",
+        per_call(n, passes_fast, overhead, |i| {
+            let t = cb::build_transfer(&engine, &pop, &vocab, i, &pop.requests[i]);
+            engine.evaluate(&t, &store).is_allowed()
+        }),
+    );
+    timed(
+        "plain-Rust reference (native HashMap store, no explanations)",
+        per_call(n, passes_fast, overhead, |i| {
+            reference(&pop, &pop.requests[i]).allow
+        }),
+    );
+    timed(
+        "Cedar keys, A: is_authorized alone",
+        per_call(n, passes_slow, overhead, |i| cedar.decide(&cedar_inputs[i])),
+    );
+    timed(
+        "Cedar keys, B: look-ups + pre-filter + key expansion + entities/context + is_authorized",
+        per_call(n, passes_slow, overhead, |i| {
+            cedar.decide(&cedar.build(&pop, &pop.requests[i]).unwrap())
+        }),
+    );
+    timed(
+        "Cedar keys, host part of B alone (build entities/context/request)",
+        per_call(n, passes_slow, overhead, |i| {
+            black_box(cedar.build(&pop, &pop.requests[i]).unwrap());
+            true
+        }),
+    );
+    timed(
+        "regorus RVM, A: set_input + execute (input built beforehand; Arc clone)",
+        per_call(n, passes_slow, overhead, |i| {
+            rego::eval_rvm(&mut vm, rego_inputs[i].clone()).unwrap()
+        }),
+    );
+    timed(
+        "regorus RVM, B: look-ups + input document + set_input + execute",
+        per_call(n, passes_slow, overhead, |i| {
+            rego::eval_rvm(&mut vm, interned.input(&pop, &pop.requests[i])).unwrap()
+        }),
+    );
+    timed(
+        "regorus, host part of B alone (build the input document)",
+        per_call(n, passes_slow, overhead, |i| {
+            black_box(interned.input(&pop, &pop.requests[i]));
+            true
+        }),
+    );
+    timed(
+        "regorus interpreter, A: set_input + eval_rule (input built beforehand)",
+        per_call(n, passes_slow, overhead, |i| {
+            rego::eval_interpreter(&mut interp, rego_inputs[i].clone()).unwrap()
+        }),
+    );
+    timed(
+        "regorus interpreter, B: look-ups + input document + set_input + eval_rule",
+        per_call(n, passes_slow, overhead, |i| {
+            rego::eval_interpreter(&mut interp, interned.input(&pop, &pop.requests[i])).unwrap()
+        }),
+    );
+
+    // 5. The table.
+    let cb_eval = rows[0].1.median as f64;
+    let cb_build_eval = rows[1].1.median as f64;
+    let cb_eval_p99 = rows[0].1.p99 as f64;
+    println!(
+        "\n### cb-1 side by side ({machine}; single thread; release build; one process, one run)\n"
+    );
+    println!(
+        "crossborder {}, {CEDAR_VERSION}, {REGORUS_VERSION}. Per-call timing over the 10,000-request mix, timer overhead ({overhead} ns) subtracted; decisions/s = 1e9 / mean. Ratios: the row's median (p99) divided by crossborder's evaluate median (p99), and its median divided by crossborder's build-Transfer-and-evaluate median.\n",
+        crossborder_version()
+    );
+    println!(
+        "| engine / path | samples | median ns | p99 ns | decisions/s | median ÷ cb evaluate | p99 ÷ cb evaluate | median ÷ cb build+evaluate |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, s) in &rows {
+        println!(
+            "| {name} | {} | {} | {} | {:.0} | {:.1}x | {:.1}x | {:.1}x |",
+            s.samples,
+            s.median,
+            s.p99,
+            s.rate(),
+            s.median as f64 / cb_eval,
+            s.p99 as f64 / cb_eval_p99,
+            s.median as f64 / cb_build_eval
+        );
+    }
+    println!(
+        "\ndecision check: {} (digest {EXPECTED_DIGEST:016x} expected for every engine)",
+        if mismatches == 0 {
+            "all engines identical to crossborder on all 10,000 requests".to_owned()
+        } else {
+            format!("{mismatches} mismatches")
+        }
+    );
+    if mismatches != 0 {
+        std::process::exit(1);
+    }
+}
+
+fn build_transfers(engine: &Engine, pop: &Population, vocab: &cb::Vocab) -> Vec<Transfer> {
+    pop.requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| cb::build_transfer(engine, pop, vocab, i, r))
+        .collect()
+}
+
+fn crossborder_version() -> &'static str {
+    "0.1.0 (path = \"..\")"
+}
