@@ -177,5 +177,121 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("== The same decision as JSON, for machines and audit logs");
     println!("{}", serde_json::to_string_pretty(&decision)?);
+
+    laws()
+}
+
+/// The same kind of acts under binding law: every built-in law pack enabled at once, each act
+/// judged by every regime that governs it.
+fn laws() -> Result<(), Box<dyn std::error::Error>> {
+    let mut builder = Engine::builder();
+    for id in crossborder::BUILTIN_IDS {
+        if crossborder::PolicyPack::builtin(id)
+            .is_some_and(|p| p.kind() == crossborder::PackKind::Law)
+        {
+            builder = builder.enable(id);
+        }
+    }
+    let engine = builder.build()?;
+    println!("\n######## Under the law: {engine:?}\n");
+    let evidence = MemoryEvidence::new();
+    let dpf = crossborder::Certification::new(
+        "dpf-77".parse()?,
+        "eu-us-dpf".parse()?,
+        at(2024, 1, 1),
+        None,
+    )?;
+    let us_importer = Party::new("fulfil-us".parse()?)
+        .established_in("US".parse()?)
+        .with_role(Role::Controller)
+        .with_certification(dpf);
+    let act = |id: &str,
+               op: Operation,
+               dest: &str,
+               data: DataItem,
+               exporter: Party,
+               recipient: Option<Party>,
+               purpose: Option<&str>| {
+        let mut b = Transfer::builder()
+            .id(id.parse()?)
+            .operation(op)
+            .destination(dest.parse()?)
+            .data(data)
+            .exporter(exporter)
+            .at(at(2026, 3, 1));
+        if let Some(r) = recipient {
+            b = b.recipient(r);
+        }
+        if let Some(p) = purpose {
+            b = b.purpose(p.parse()?);
+        }
+        Ok::<_, Box<dyn std::error::Error>>(b.build(&engine)?)
+    };
+    let shop_cn = Party::new("shop-cn".parse()?).established_in("CN".parse()?);
+    let in_germany = Subject::new("u-9".parse()?)
+        .resident_in("DE".parse()?)
+        .located_at_collection("DE".parse()?);
+    let cases: Vec<(&str, Transfer, Effect)> = vec![
+        (
+            "A Chinese shop sends a German customer's order to a DPF-listed US fulfiller: PIPL (contract necessity, exempt volume) and the GDPR (art. 3(2), EU-US DPF) both allow",
+            act(
+                "l-1",
+                Operation::Transfer,
+                "US",
+                DataItem::of_subject(
+                    in_germany.clone(),
+                    ["personal.contact".parse()?],
+                    "CN".parse()?,
+                ),
+                shop_cn.clone(),
+                Some(us_importer.clone()),
+                Some("contract_necessity"),
+            )?,
+            Effect::Allow,
+        ),
+        (
+            "An Australian clinic's My Health Record data processed in Singapore: MHR Act s 77 prohibits it, whatever the evidence",
+            act(
+                "l-2",
+                Operation::Process,
+                "SG",
+                DataItem::of_subject(
+                    Subject::new("p-1".parse()?),
+                    ["health_record.mhr".parse()?],
+                    "AU".parse()?,
+                ),
+                Party::new("clinic-au".parse()?).established_in("AU".parse()?),
+                None,
+                None,
+            )?,
+            Effect::Deny,
+        ),
+        (
+            "Indian payment data stored in the US: the RBI directive prohibits storage abroad",
+            act(
+                "l-3",
+                Operation::Store,
+                "US",
+                DataItem::of_subject(
+                    Subject::new("c-1".parse()?),
+                    ["payment.transaction".parse()?],
+                    "IN".parse()?,
+                ),
+                Party::new("pay-in".parse()?).established_in("IN".parse()?),
+                None,
+                None,
+            )?,
+            Effect::Deny,
+        ),
+    ];
+    for (title, transfer, expected) in &cases {
+        let decision = engine.evaluate(transfer, &evidence);
+        println!("== {title}\n{decision}\n");
+        assert_eq!(
+            decision.effect(),
+            *expected,
+            "unexpected decision for {title}"
+        );
+    }
     Ok(())
 }

@@ -63,8 +63,14 @@ pub struct Engine {
 
 impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let packs: Vec<String> = self
+            .program
+            .packs
+            .iter()
+            .map(|p| format!("{}@{}", p.id, p.version))
+            .collect();
         f.debug_struct("Engine")
-            .field("packs", &self.program.packs)
+            .field("packs", &packs)
             .field("rules", &self.program.rules.len())
             .field(
                 "fingerprint",
