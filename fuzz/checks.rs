@@ -92,7 +92,22 @@ const CATEGORIES: [&str; 10] = [
     "important",
     "core",
 ];
-const TAGS: [&str; 4] = ["ciio", "gba_registered", "state_organ", "systematic"];
+const PARTY_TAGS: [&str; 6] = [
+    "ciio",
+    "gba_registered",
+    "state_organ",
+    "public_authority",
+    "us-doj-covered-person",
+    "cac_restricted",
+];
+const TRANSFER_TAGS: [&str; 6] = [
+    "occasional",
+    "pipl-guardian-consent",
+    "us-doj-data-brokerage",
+    "us-doj-restricted-agreement",
+    "us-doj-security-requirements",
+    "rbi-return-within-24h",
+];
 
 /// A consent as indices: kind, destination, granted (in 7-hour steps from 2015), expiry and
 /// withdrawal offsets, informed of the risks.
@@ -113,6 +128,8 @@ pub(crate) struct Input {
     citizen: Option<u8>,
     minor: bool,
     exporter_tags: u8,
+    recipient_tags: u8,
+    transfer_tags: u8,
     recipient: Option<(u8, Option<u8>, u8)>,
     purpose: Option<u8>,
     at_days: u16,
@@ -164,7 +181,7 @@ pub(crate) fn evaluate(data: &[u8]) {
     };
     let mut exporter = Party::new("exp".parse().unwrap())
         .established_in(pick(&PLACES, input.origin).parse().unwrap());
-    for (i, t) in TAGS[..3].iter().enumerate() {
+    for (i, t) in PARTY_TAGS.iter().enumerate() {
         if input.exporter_tags & (1 << i) != 0 {
             exporter = exporter.with_tag(t.parse().unwrap());
         }
@@ -182,6 +199,11 @@ pub(crate) fn evaluate(data: &[u8]) {
             .established_in(pick(&PLACES, place).parse().unwrap());
         if let Some(role) = role {
             r = r.with_role(pick(Role::ALL, role));
+        }
+        for (i, t) in PARTY_TAGS.iter().enumerate() {
+            if input.recipient_tags & (1 << i) != 0 {
+                r = r.with_tag(t.parse().unwrap());
+            }
         }
         if cert % 2 == 1 {
             let name = pick(
@@ -210,8 +232,10 @@ pub(crate) fn evaluate(data: &[u8]) {
             .unwrap(),
         );
     }
-    if input.exporter_tags & 8 != 0 {
-        b = b.tag("systematic".parse().unwrap());
+    for (i, t) in TRANSFER_TAGS.iter().enumerate() {
+        if input.transfer_tags & (1 << i) != 0 {
+            b = b.tag(t.parse().unwrap());
+        }
     }
     let Ok(t) = b.build(engine) else { return };
     let store = MemoryEvidence::new();
@@ -340,4 +364,28 @@ pub(crate) fn evaluate(data: &[u8]) {
     let _ = store
         .record(engine, &t)
         .expect("the transfer was built for this engine");
+}
+
+/// What a target does when built without `cfg(fuzzing)`: run its check on every file, or every
+/// file in every directory, named on the command line.
+pub(crate) fn replay_files(check: fn(&[u8])) {
+    for arg in std::env::args().skip(1) {
+        let path = std::path::Path::new(&arg);
+        let files: Vec<std::path::PathBuf> = if path.is_dir() {
+            std::fs::read_dir(path)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .collect()
+        } else {
+            vec![path.to_path_buf()]
+        };
+        for f in files {
+            if let Ok(data) = std::fs::read(&f) {
+                check(&data);
+                println!("ok {}", f.display());
+            }
+        }
+    }
 }

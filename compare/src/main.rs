@@ -5,8 +5,9 @@
 //! `-- --passes-fast N --passes-slow M` to set how many passes over the 10,000 requests the
 //! sub-microsecond paths and the engine paths get; defaults 30 and 3).
 //!
-//! 1. Generates the cb-1 workload once (generator copied from `benches/cb1.rs`), checks the
-//!    population counts and the reference digest `9b3b8ff02455ab3c`.
+//! 1. Generates the cb-1 workload once (generator and reference shared with `benches/cb1.rs`,
+//!    in `../benches/cb1/workload.rs`), checks the population counts and the reference digest
+//!    `9b3b8ff02455ab3c`.
 //! 2. crossborder: the pack `../benches/cb1/cb1-pack.toml`, the population loaded into a
 //!    `MemoryEvidence`, one `Transfer` per request.
 //! 3. Decides all 10,000 requests with every engine, compares each decision with crossborder's
@@ -23,10 +24,15 @@
     reason = "benchmark harness: any failure should stop the run loudly"
 )]
 
-mod cb;
+// The cb-1 workload and the crossborder loading, shared with `benches/cb1.rs` (one copy, under
+// `benches/cb1/`); the module names match the bench's so `crate::workload` resolves in both.
+#[path = "../../benches/cb1/load.rs"]
+mod load;
+#[path = "../../benches/cb1/workload.rs"]
+mod workload;
+
 mod cedar;
 mod rego;
-mod workload;
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -219,8 +225,8 @@ fn main() {
         .load_toml(PACK)
         .unwrap_or_else(|e| panic!("{e}"));
     let engine = Engine::builder().pack(pack).build().unwrap();
-    let vocab = cb::Vocab::new();
-    let store = cb::load(&pop, &vocab);
+    let vocab = load::Vocab::new();
+    let store = load::load(&pop, &vocab);
     let transfers: Vec<Transfer> = build_transfers(&engine, &pop, &vocab);
     println!(
         "\ncrossborder: pack cb1 ({} rules), evidence store loaded, transfers built in {:.0} ms",
@@ -316,7 +322,7 @@ fn main() {
     for (i, r) in pop.requests.iter().enumerate() {
         let c = cedar.decide(&cedar.build(&pop, r).unwrap());
         let v = rego::eval_rvm(&mut vm, interned.input(&pop, r)).unwrap();
-        let tr = cb::build_transfer(&engine, &pop, &vocab, i, r);
+        let tr = load::build_transfer(&engine, &pop, &vocab, i, r);
         let x = engine.evaluate(&tr, &store).is_allowed();
         if c != cb_decisions[i] || v != cb_decisions[i] || x != cb_decisions[i] {
             b_mismatch.push(i);
@@ -355,7 +361,7 @@ fn main() {
     timed(
         "crossborder, build Transfer from the native request + evaluate",
         per_call(n, passes_fast, overhead, |i| {
-            let t = cb::build_transfer(&engine, &pop, &vocab, i, &pop.requests[i]);
+            let t = load::build_transfer(&engine, &pop, &vocab, i, &pop.requests[i]);
             engine.evaluate(&t, &store).is_allowed()
         }),
     );
@@ -454,11 +460,11 @@ fn main() {
     }
 }
 
-fn build_transfers(engine: &Engine, pop: &Population, vocab: &cb::Vocab) -> Vec<Transfer> {
+fn build_transfers(engine: &Engine, pop: &Population, vocab: &load::Vocab) -> Vec<Transfer> {
     pop.requests
         .iter()
         .enumerate()
-        .map(|(i, r)| cb::build_transfer(engine, pop, vocab, i, r))
+        .map(|(i, r)| load::build_transfer(engine, pop, vocab, i, r))
         .collect()
 }
 

@@ -12,18 +12,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::transfer_json(data));
 
 #[cfg(not(fuzzing))]
 fn main() {
-    for arg in std::env::args().skip(1) {
-        let path = std::path::Path::new(&arg);
-        let files: Vec<std::path::PathBuf> = if path.is_dir() {
-            std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect()
-        } else {
-            vec![path.to_path_buf()]
-        };
-        for f in files {
-            if let Ok(data) = std::fs::read(&f) {
-                checks::transfer_json(&data);
-                println!("ok {}", f.display());
-            }
-        }
-    }
+    checks::replay_files(checks::transfer_json);
 }

@@ -11,3 +11,6 @@ pub mod changelog {}
 
 #[doc = include_str!("../../docs/PACKS.md")]
 pub mod packs {}
+
+#[doc = include_str!("../../PERFORMANCE.md")]
+pub mod performance {}

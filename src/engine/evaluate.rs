@@ -84,14 +84,20 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
             });
             continue;
         }
+        // First pass: alternatives in order, each stopping at its first failing basis. The
+        // masks of the alternatives that failed are kept (inline for up to four), so an unmet
+        // rule only has to check the bases after each first failure to say what is missing.
         let mut evidence = SmallVec::new();
         let mut satisfied = None;
+        let mut first_pass: SmallVec<[u32; 4]> = SmallVec::new();
         for (ai, alt) in rule.alts.iter().enumerate() {
             evidence.clear();
-            if check_alt(p, rule, alt, t, ev, false, &mut evidence) == 0 {
+            let failed = check_alt(p, rule, alt, t, ev, 0, false, &mut evidence);
+            if failed == 0 {
                 satisfied = Some(ai);
                 break;
             }
+            first_pass.push(failed);
         }
         match satisfied {
             Some(ai) => d.outcomes.push(Outcome {
@@ -107,9 +113,11 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
                 let failed = rule
                     .alts
                     .iter()
-                    .map(|alt| {
+                    .zip(&first_pass)
+                    .map(|(alt, &first)| {
                         scratch.clear();
-                        check_alt(p, rule, alt, t, ev, true, &mut scratch)
+                        let after = first.trailing_zeros() as usize + 1;
+                        first | check_alt(p, rule, alt, t, ev, after, true, &mut scratch)
                     })
                     .collect();
                 if rule.alts.is_empty() {
@@ -258,20 +266,25 @@ fn tags_of(t: &Transfer, who: Who) -> u128 {
     }
 }
 
-/// Checks one alternative. Returns the mask of bases that did not hold (0 = satisfied) and
-/// pushes the evidence that satisfied the bases that did. Unless `full`, stops at the first
-/// basis that fails.
+/// Checks one alternative's bases from index `from` on. Returns the mask of bases that did not
+/// hold (0 = satisfied) and pushes the evidence that satisfied the bases that did. Unless
+/// `full`, stops at the first basis that fails.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the hot path passes its context explicitly rather than through a struct"
+)]
 fn check_alt<E: Evidence + ?Sized>(
     p: &Program,
     rule: &CRule,
     alt: &CAlt,
     t: &Transfer,
     ev: &E,
+    from: usize,
     full: bool,
     evidence: &mut SmallVec<[EvidenceRef; 2]>,
 ) -> u32 {
     let mut failed = 0u32;
-    for (bi, b) in alt.bases.iter().enumerate() {
+    for (bi, b) in alt.bases.iter().enumerate().skip(from) {
         let bit = 1u32 << (bi % 32);
         match check_basis(p, rule, b, t, ev) {
             Some(Some(e)) => evidence.push(e),

@@ -1,6 +1,9 @@
 //! An indexed, thread-safe, in-memory evidence store.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+
+/// Maps keyed by ids, hashed with a fast, randomly seeded hasher.
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 use std::ops::ControlFlow;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 

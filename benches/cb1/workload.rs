@@ -1,5 +1,9 @@
 //! The cb-1 workload: vocabulary, generator (draw for draw as /work/shared/bench/cb-1.md specifies)
-//! and a plain-Rust reference evaluator. Copied from `benches/cb1.rs` (our own code).
+//! and a plain-Rust reference evaluator.
+//!
+//! One copy, shared by two crates: the bench `benches/cb1.rs` (`#[path = "cb1/workload.rs"]`)
+//! and the comparison binary `compare/src/main.rs` (`#[path = "../../benches/cb1/workload.rs"]`).
+//! Both crate roots name this module `workload`, so `crate::workload::..` resolves in either.
 
 use std::collections::HashMap;
 
@@ -35,6 +39,10 @@ pub(crate) const USAGE: u8 = 6;
 pub(crate) const HEALTH_RECORD: u8 = 7;
 
 /// cb-1 operations, by their cb-1 names.
+#[allow(
+    dead_code,
+    reason = "used by compare/'s Cedar and Rego encodings; the bench maps operations in load.rs"
+)]
 pub(crate) const OPS: [&str; 4] = ["transfer", "store", "process", "remote_access"];
 
 pub(crate) const MECHS: [&str; 4] = [

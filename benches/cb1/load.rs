@@ -1,4 +1,9 @@
-//! crossborder side: vocabulary, evidence loading and transfers. Copied from `benches/cb1.rs`.
+//! crossborder side of cb-1: vocabulary, evidence loading into a `MemoryEvidence` and
+//! `Transfer` building.
+//!
+//! One copy, shared by two crates: the bench `benches/cb1.rs` (`#[path = "cb1/load.rs"]`) and
+//! the comparison binary `compare/src/main.rs` (`#[path = "../../benches/cb1/load.rs"]`). Both
+//! crate roots declare it as `load`, next to `workload`, whose items it uses.
 
 use chrono::{DateTime, Utc};
 use crossborder::{
