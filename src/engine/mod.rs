@@ -23,8 +23,8 @@ use crate::model::{
     Authority, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism, Operation,
     Purpose, Role, Tag, Transfer,
 };
+use crate::policy::format::TagOn;
 use crate::policy::format::{CountedIndividuals, WindowKind};
-use crate::policy::format::{PackKind, TagOn};
 use crate::policy::validate::{
     Basis, Cond, Group, JurRef, Obligation, Period, Place, Places, RuleEffect, Volume, Who,
 };
@@ -247,11 +247,6 @@ pub(crate) struct PackMeta {
     pub id: String,
     pub version: String,
     pub digest: u64,
-    #[allow(
-        dead_code,
-        reason = "kept for reports that distinguish voluntary packs"
-    )]
-    pub kind: PackKind,
 }
 
 #[derive(Debug)]
@@ -643,7 +638,6 @@ fn compile(
             id: ast.id.clone(),
             version: ast.version.clone(),
             digest: p.digest(),
-            kind: ast.kind,
         });
         fp.extend_from_slice(&p.digest().to_le_bytes());
         for ((pack, name), value) in options.range((p.id().to_owned(), String::new())..) {

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 
 use super::format::{
-    AlternativeDoc, ConditionsDoc, CountedIndividuals, ObligationDoc, PackDoc, PackKind, PeriodDoc,
-    TagOn, VolumeDoc, WindowKind,
+    AlternativeDoc, ConditionsDoc, CountedIndividuals, ObligationDoc, PackDoc, PeriodDoc, TagOn,
+    VolumeDoc, WindowKind,
 };
 use super::limits::Limits;
 use super::taxonomy;
@@ -200,7 +200,6 @@ pub(crate) struct OptionDef {
 pub(crate) struct Ast {
     pub id: String,
     pub version: String,
-    pub kind: PackKind,
     pub effective: Period,
     pub options: Vec<OptionDef>,
     pub groups: Vec<Group>,
@@ -1407,7 +1406,6 @@ pub(crate) fn validate(doc: &PackDoc, limits: &Limits) -> Result<Ast, Vec<Found>
     Ok(Ast {
         id: cx.doc.id.clone(),
         version: cx.doc.version.clone(),
-        kind: cx.doc.kind,
         effective,
         options,
         groups,
