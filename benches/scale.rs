@@ -43,6 +43,10 @@
     reason = "bench code"
 )]
 
+#[path = "cb1/measure.rs"]
+mod measure;
+use measure::{cpu_model, stats, timer_overhead};
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -539,34 +543,6 @@ fn gen_mix(w: &World) -> (Vec<Request>, MemoryEvidence, [usize; 3]) {
 // ---------------------------------------------------------------------------------------------
 // Measurement helpers (the method of benches/cb1.rs).
 
-/// Median cost of two back-to-back `Instant::now()` calls, in ns.
-fn timer_overhead(n: usize) -> u64 {
-    let mut v = Vec::with_capacity(n);
-    for _ in 0..n {
-        let a = Instant::now();
-        let b = Instant::now();
-        v.push((b - a).as_nanos() as u64);
-    }
-    v.sort_unstable();
-    v[v.len() / 2]
-}
-
-struct Stats {
-    median: u64,
-    p99: u64,
-    mean: f64,
-}
-
-fn stats(samples: &mut [u64]) -> Stats {
-    samples.sort_unstable();
-    let n = samples.len();
-    Stats {
-        median: samples[n / 2],
-        p99: samples[(n * 99 / 100).min(n - 1)],
-        mean: samples.iter().sum::<u64>() as f64 / n as f64,
-    }
-}
-
 /// A pure arithmetic loop: the control for what two threads can get from the machine.
 fn spin(iters: u64) -> u64 {
     let mut x = 0u64;
@@ -579,18 +555,6 @@ fn spin(iters: u64) -> u64 {
 fn median_duration(mut v: Vec<Duration>) -> Duration {
     v.sort_unstable();
     v[v.len() / 2]
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// One rule set: its engine, the mix built against it, and what the mix does on it.
