@@ -18,7 +18,10 @@ pub use error::{
     BuildError, BuildErrorKind, Location, ModelError, ModelErrorKind, PackError, PackProblem,
     PackProblemKind,
 };
-pub use evidence::{Evidence, MemoryEvidence, NoEvidence, VolumeCount, VolumeQuery};
+pub use evidence::{
+    ApprovalQuery, CertificationQuery, ConsentQuery, Evidence, EvidenceSnapshot, MemoryEvidence,
+    NoEvidence, ScopeQuery, VolumeCount, VolumeQuery,
+};
 pub use model::{
     Approval, Authority, Category, Certification, CertificationName, Consent, ConsentKind,
     DataItem, EvidenceId, Individuals, Jurisdiction, JurisdictionSet, MAX_ID_LEN, MAX_NAME_LEN,

@@ -130,7 +130,7 @@ pub(crate) struct Outcome {
     pub alt: u16,
     pub evidence: SmallVec<[EvidenceRef; 2]>,
     /// Per alternative, the bases that did not hold (unmet rules only).
-    pub failed: SmallVec<[u32; 2]>,
+    pub failed: SmallVec<[u32; 4]>,
 }
 
 /// The decision on one transfer: its effect, and for every applicable rule its verdict, the

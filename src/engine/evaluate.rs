@@ -1,16 +1,16 @@
 //! The hot path: candidate rules from the index, conditions on dense ids, bases against the
 //! evidence. Allocates nothing unless a rule is unmet or more than four rules apply.
 
-use std::ops::ControlFlow;
-
 use chrono::{DateTime, Utc};
 use smallvec::SmallVec;
 
 use super::decision::{Decision, Diagnostic, Effect, EvidenceKind, EvidenceRef, Outcome, Verdict};
 use super::sets::{CatSet, JSet};
 use super::{CAlt, CBasis, CCond, CRule, Engine, Program};
-use crate::evidence::{Evidence, NoEvidence, VolumeQuery};
-use crate::model::{Individuals, Scope, Transfer};
+use crate::evidence::{
+    ApprovalQuery, CertificationQuery, ConsentQuery, Evidence, NoEvidence, ScopeQuery, VolumeQuery,
+};
+use crate::model::{Individuals, Transfer};
 use crate::policy::format::CountedIndividuals;
 use crate::policy::validate::{Place, Places, Who};
 
@@ -35,42 +35,40 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         ));
         return d;
     }
-    let (keyed, wild) = p
-        .index
-        .candidates(t.data.operation, t.key.collected_in.country);
-    let (mut i, mut j) = (0, 0);
+    let mut lists = p.index.candidates(t.data.operation, &t.key);
     loop {
-        // Merge the two ascending candidate lists, so rules are visited in pack order.
-        let next = match (keyed.get(i), wild.get(j)) {
-            (Some(&a), Some(&b)) if a < b => {
-                i += 1;
-                a
+        // Merge the ascending candidate lists (a rule is in at most one), so rules are visited
+        // in pack order.
+        let mut best: Option<(usize, u32)> = None;
+        for (i, l) in lists.iter().enumerate() {
+            if let Some(&r) = l.first()
+                && best.is_none_or(|(_, b)| r < b)
+            {
+                best = Some((i, r));
             }
-            (Some(&a), Some(&b)) if a == b => {
-                i += 1;
-                j += 1;
-                a
-            }
-            (_, Some(&b)) => {
-                j += 1;
-                b
-            }
-            (Some(&a), None) => {
-                i += 1;
-                a
-            }
-            (None, None) => break,
-        };
-        let Some(rule) = p.rules.get(next as usize) else {
+        }
+        let Some((from, next)) = best else { break };
+        if let Some(l) = lists.get_mut(from) {
+            *l = l.get(1..).unwrap_or(&[]);
+        }
+        // The rule's period and categories first: they reject most candidates, from one
+        // contiguous array.
+        let (Some(head), Some(rule)) = (p.heads.get(next as usize), p.rules.get(next as usize))
+        else {
             d.effect = Effect::Deny;
             d.diagnostics.push(Diagnostic::internal(format!(
                 "the rule index names rule {next}, which does not exist"
             )));
             continue;
         };
-        if !rule.in_force.contains(t.data.at)
-            || !conditions_hold(p, &rule.conds, rule.cats.as_ref(), t, ev)
+        if !head.in_force.contains(t.data.at)
+            || head
+                .cats
+                .is_some_and(|c| !c.intersects(&t.key.category_union))
         {
+            continue;
+        }
+        if !conditions_hold(p, &rule.conds, None, t, ev) {
             continue;
         }
         if rule.prohibit {
@@ -300,24 +298,9 @@ fn check_alt<E: Evidence + ?Sized>(
     failed
 }
 
-/// Whether `scope` covers the act, for the categories that made `rule` apply.
-pub(super) fn scope_covers(p: &Program, rule: &CRule, scope: &Scope, t: &Transfer) -> bool {
-    let d = &t.data;
-    scope.covers_destination(d.destination)
-        && scope.covers_operation(d.operation)
-        && scope.covers_purpose(d.purpose.as_ref())
-        && scope.covers_recipient(d.recipient.as_ref().map(crate::Party::id))
-        && d.data
-            .categories()
-            .iter()
-            .zip(&t.key.categories)
-            .filter(|(_, id)| triggers(p, rule, **id))
-            .all(|(c, _)| scope.covers_category_name(c.as_str()))
-}
-
 /// Whether category `id` of the data is one the rule is about (every category when the rule
 /// names none).
-pub(super) fn triggers(p: &Program, rule: &CRule, id: u16) -> bool {
+pub(crate) fn triggers(p: &Program, rule: &CRule, id: u16) -> bool {
     match (&rule.cats, p.closure.get(usize::from(id))) {
         (None, _) => true,
         (Some(cats), Some(closure)) => cats.intersects(closure),
@@ -339,44 +322,31 @@ fn check_basis<E: Evidence + ?Sized>(
             let Individuals::One(subject) = t.data.data.individuals() else {
                 return None;
             };
-            let mut found = None;
-            ev.consents(subject.id(), &mut |c| {
-                if c.subject() == subject.id()
-                    && c.kind() >= *min
-                    && (!*informed || c.is_informed_of_risks())
-                    && c.is_valid_at(at)
-                    && scope_covers(p, rule, c.scope(), t)
-                {
-                    found = Some(EvidenceRef::new(EvidenceKind::Consent, c.id().clone()));
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            });
-            found.map(Some)
+            let q = ConsentQuery {
+                subject: subject.id(),
+                subject_hash: t.key.subject_hash,
+                min: *min,
+                informed: *informed,
+                at,
+                scope: ScopeQuery::new(p, rule, t),
+            };
+            ev.find_consent(&q)
+                .map(|id| Some(EvidenceRef::new(EvidenceKind::Consent, id)))
         }
         CBasis::Approval {
             authorities,
             mechanisms,
         } => {
-            let exporter = t.data.exporter.id();
-            let mut found = None;
-            ev.approvals(exporter, &mut |a| {
-                if a.holder() == exporter
-                    && authorities.contains(a.authority())
-                    && mechanisms
-                        .as_ref()
-                        .is_none_or(|m| m.contains(a.mechanism()))
-                    && a.is_valid_at(at)
-                    && scope_covers(p, rule, a.scope(), t)
-                {
-                    found = Some(EvidenceRef::new(EvidenceKind::Approval, a.id().clone()));
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            });
-            found.map(Some)
+            let q = ApprovalQuery {
+                holder: t.data.exporter.id(),
+                holder_hash: t.key.exporter_hash,
+                authorities,
+                mechanisms: mechanisms.as_deref(),
+                at,
+                scope: ScopeQuery::new(p, rule, t),
+            };
+            ev.find_approval(&q)
+                .map(|id| Some(EvidenceRef::new(EvidenceKind::Approval, id)))
         }
         CBasis::DestinationIn { set, .. } => set
             .holds(at, t.key.destination)
@@ -394,19 +364,14 @@ fn check_basis<E: Evidence + ?Sized>(
                     c.id().clone(),
                 )));
             }
-            let mut found = None;
-            ev.certifications(r.id(), &mut |c| {
-                if names.contains(c.name()) && c.is_valid_at(at) {
-                    found = Some(EvidenceRef::new(
-                        EvidenceKind::Certification,
-                        c.id().clone(),
-                    ));
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            });
-            found.map(Some)
+            let q = CertificationQuery {
+                party: r.id(),
+                party_hash: t.key.recipient_hash,
+                names,
+                at,
+            };
+            ev.find_certification(&q)
+                .map(|id| Some(EvidenceRef::new(EvidenceKind::Certification, id)))
         }
         CBasis::PurposeIn { mask, .. } => match t.key.purpose {
             Some(Some(id)) if mask & (1u64 << (u32::from(id) % 64)) != 0 => Some(None),

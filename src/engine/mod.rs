@@ -392,29 +392,92 @@ pub(crate) struct CRule {
     pub obligations: Vec<Obligation>,
 }
 
-/// Rules by (operation, country where the data was collected), in CSR form, plus the rules
-/// that do not test the collection place.
+/// The places a rule can be indexed on: every positive place condition (`collected_in`,
+/// `origin_in`, `destination_in`, `subject_resident_in`, `subject_located_in`) names the
+/// countries the act's value must lie in for the rule to apply.
+const KEY_PLACES: [Place; 5] = [
+    Place::CollectedIn,
+    Place::Origin,
+    Place::Destination,
+    Place::SubjectResidence,
+    Place::SubjectLocation,
+];
+
+/// One place's index: rules by (operation, country), in CSR form, and per operation the rules
+/// keyed on this place (for an act that does not state it: the condition then holds).
 #[derive(Debug, Default)]
-pub(crate) struct RuleIndex {
+struct PlaceIndex {
     starts: Vec<u32>,
     rules: Vec<u32>,
-    wild: [Vec<u32>; 4],
+    all: [Vec<u32>; 4],
 }
 
-impl RuleIndex {
+impl PlaceIndex {
     fn bucket(op: Operation, country: usize) -> usize {
         (op as usize) * COUNTRY_COUNT + country
     }
 
-    /// Candidate rules for an act, in ascending rule order: the bucket for its operation and
-    /// collection country, and the operation's wildcard list.
-    pub(crate) fn candidates(&self, op: Operation, country: u16) -> (&[u32], &[u32]) {
-        let b = Self::bucket(op, usize::from(country));
-        let start = self.starts.get(b).copied().unwrap_or(0) as usize;
-        let end = self.starts.get(b + 1).copied().unwrap_or(0) as usize;
-        let keyed = self.rules.get(start..end).unwrap_or(&[]);
-        let wild = self.wild.get(op as usize).map_or(&[][..], Vec::as_slice);
-        (keyed, wild)
+    fn get(&self, op: Operation, country: Option<u16>) -> &[u32] {
+        match country {
+            None => self.all.get(op as usize).map_or(&[][..], Vec::as_slice),
+            Some(c) => {
+                let b = Self::bucket(op, usize::from(c));
+                let start = self.starts.get(b).copied().unwrap_or(0) as usize;
+                let end = self.starts.get(b + 1).copied().unwrap_or(0) as usize;
+                self.rules.get(start..end).unwrap_or(&[])
+            }
+        }
+    }
+}
+
+/// Candidate rules for an act: each rule is indexed on one of its positive place conditions
+/// (the one naming the fewest countries; places every act states first) or, with none, listed
+/// for every act of its operations. A rule the index does not hand over cannot apply.
+#[derive(Debug, Default)]
+pub(crate) struct RuleIndex {
+    places: [PlaceIndex; 5],
+    wild: [Vec<u32>; 4],
+}
+
+impl RuleIndex {
+    /// Candidate rules for an act, as ascending lists (one per key place, and the rules without
+    /// a key); a rule is in at most one of them.
+    pub(crate) fn candidates<'a>(
+        &'a self,
+        op: Operation,
+        k: &crate::model::TransferKey,
+    ) -> [&'a [u32]; 6] {
+        let country = |place: Place| match place {
+            Place::CollectedIn => Some(k.collected_in.country),
+            Place::Origin => Some(k.origin.country),
+            Place::Destination => Some(k.destination.country),
+            Place::SubjectResidence => k.residence.map(|j| j.country),
+            Place::SubjectLocation => k.location.map(|j| j.country),
+        };
+        let [a, b, c, d, e] = &self.places;
+        [
+            a.get(op, country(KEY_PLACES[0])),
+            b.get(op, country(KEY_PLACES[1])),
+            c.get(op, country(KEY_PLACES[2])),
+            d.get(op, country(KEY_PLACES[3])),
+            e.get(op, country(KEY_PLACES[4])),
+            self.wild.get(op as usize).map_or(&[][..], Vec::as_slice),
+        ]
+    }
+
+    /// How many rules each list of `candidates` holds (for tests and benches).
+    #[cfg(test)]
+    pub(crate) fn keyed_counts(&self) -> [usize; 6] {
+        let n = |l: &[Vec<u32>; 4]| l.iter().map(Vec::len).sum();
+        let [a, b, c, d, e] = &self.places;
+        [
+            n(&a.all),
+            n(&b.all),
+            n(&c.all),
+            n(&d.all),
+            n(&e.all),
+            n(&self.wild),
+        ]
     }
 }
 
@@ -432,6 +495,16 @@ pub(crate) struct Program {
     pub counters: Vec<CCounter>,
     pub counter_ids: HashMap<String, u16>,
     pub index: RuleIndex,
+    /// Per rule, what rejects most candidates (its period, its categories), contiguous: a
+    /// candidate that does not apply usually costs one cache line.
+    pub heads: Vec<RuleHead>,
+}
+
+/// The first tests a candidate rule must pass, kept apart from the rest of the rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuleHead {
+    pub in_force: Period,
+    pub cats: Option<CatSet>,
 }
 
 impl Program {
@@ -590,6 +663,7 @@ fn compile(
         counters: Vec::new(),
         counter_ids: HashMap::new(),
         index: RuleIndex::default(),
+        heads: Vec::new(),
     };
 
     // Counters: one per name across packs; packs that share a name must define it alike.
@@ -693,6 +767,14 @@ fn compile(
     }
     program.fingerprint = fnv1a(&fp);
     program.index = build_index(&program);
+    program.heads = program
+        .rules
+        .iter()
+        .map(|r| RuleHead {
+            in_force: r.in_force,
+            cats: r.cats,
+        })
+        .collect();
     Ok(program)
 }
 
@@ -880,8 +962,10 @@ fn timed_set(program: &Program, groups: &[Group], list: &[JurRef]) -> TimedSet {
 }
 
 fn build_index(program: &Program) -> RuleIndex {
-    let mut keyed: Vec<Vec<u32>> = vec![Vec::new(); 4 * COUNTRY_COUNT];
-    let mut wild: [Vec<u32>; 4] = Default::default();
+    let mut keyed: Vec<Vec<Vec<u32>>> = (0..KEY_PLACES.len())
+        .map(|_| vec![Vec::new(); 4 * COUNTRY_COUNT])
+        .collect();
+    let mut index = RuleIndex::default();
     for (ri, r) in program.rules.iter().enumerate() {
         let Ok(ri) = u32::try_from(ri) else { continue };
         let ops = r
@@ -892,34 +976,53 @@ fn build_index(program: &Program) -> RuleIndex {
                 _ => None,
             })
             .unwrap_or(0b1111);
-        let collected = r.conds.iter().find_map(|c| match c {
-            CCond::Place {
-                place: Place::CollectedIn,
-                set,
-                negate: false,
-            } => Some(set.ever()),
-            _ => None,
-        });
-        for op in Operation::ALL {
-            if ops & op.bit() == 0 {
-                continue;
-            }
-            match &collected {
-                None => {
-                    if let Some(w) = wild.get_mut(*op as usize) {
-                        w.push(ri);
-                    }
-                }
-                Some(set) => {
+        // The key: the positive place condition naming the fewest countries (ever, over the
+        // set's periods), places every act states before optional ones. Malformed sets (no
+        // set in force at some instant: the condition then holds) are never keys.
+        let key = r
+            .conds
+            .iter()
+            .filter_map(|c| match c {
+                CCond::Place {
+                    place,
+                    set,
+                    negate: false,
+                } if set.sets.len() == set.breaks.len() + 1 => {
+                    let slot = KEY_PLACES.iter().position(|p| p == place)?;
                     let mut countries: Vec<usize> = set
+                        .ever()
                         .ids()
                         .filter_map(|id| program.jurisdiction(id))
                         .map(|j| j.country_index())
                         .collect();
+                    countries.sort_unstable();
                     countries.dedup();
-                    for c in countries {
-                        if let Some(b) = keyed.get_mut(RuleIndex::bucket(*op, c))
-                            && b.last() != Some(&ri)
+                    Some((slot, countries))
+                }
+                _ => None,
+            })
+            .min_by_key(|(slot, countries)| (countries.len(), *slot >= 3, *slot));
+        for op in Operation::ALL {
+            if ops & op.bit() == 0 {
+                continue;
+            }
+            match &key {
+                None => {
+                    if let Some(w) = index.wild.get_mut(*op as usize) {
+                        w.push(ri);
+                    }
+                }
+                Some((slot, countries)) => {
+                    let Some(place) = index.places.get_mut(*slot) else {
+                        continue;
+                    };
+                    if let Some(all) = place.all.get_mut(*op as usize) {
+                        all.push(ri);
+                    }
+                    for &c in countries {
+                        if let Some(b) = keyed
+                            .get_mut(*slot)
+                            .and_then(|k| k.get_mut(PlaceIndex::bucket(*op, c)))
                         {
                             b.push(ri);
                         }
@@ -928,18 +1031,19 @@ fn build_index(program: &Program) -> RuleIndex {
             }
         }
     }
-    let mut starts = Vec::with_capacity(keyed.len() + 1);
-    let mut rules = Vec::new();
-    for b in keyed {
-        starts.push(u32::try_from(rules.len()).unwrap_or(u32::MAX));
-        rules.extend(b);
+    for (place, buckets) in index.places.iter_mut().zip(keyed) {
+        place.starts = Vec::with_capacity(buckets.len() + 1);
+        for b in buckets {
+            place
+                .starts
+                .push(u32::try_from(place.rules.len()).unwrap_or(u32::MAX));
+            place.rules.extend(b);
+        }
+        place
+            .starts
+            .push(u32::try_from(place.rules.len()).unwrap_or(u32::MAX));
     }
-    starts.push(u32::try_from(rules.len()).unwrap_or(u32::MAX));
-    RuleIndex {
-        starts,
-        rules,
-        wild,
-    }
+    index
 }
 
 #[cfg(test)]
@@ -1004,14 +1108,65 @@ mod tests {
     }
 
     #[test]
+    fn index_keys_every_rule_once_per_operation() {
+        let mut b = Engine::builder();
+        for id in crate::BUILTIN_IDS {
+            b = b.enable(id);
+        }
+        let e = b.build().unwrap();
+        let p = &e.program;
+        // Every rule is in exactly one list (a place's or the unkeyed one) per operation it
+        // can apply to.
+        let pairs: usize = p
+            .rules
+            .iter()
+            .map(|r| {
+                r.conds
+                    .iter()
+                    .find_map(|c| match c {
+                        CCond::Ops(m) => Some(m.count_ones() as usize),
+                        _ => None,
+                    })
+                    .unwrap_or(4)
+            })
+            .sum();
+        let counts = p.index.keyed_counts();
+        assert_eq!(counts.iter().sum::<usize>(), pairs);
+        // The built-in packs key rules on the collection place, the origin and the subject's
+        // location, and leave some unkeyed.
+        assert!(
+            counts[0] > 0 && counts[1] > 0 && counts[4] > 0 && counts[5] > 0,
+            "{counts:?}"
+        );
+    }
+
+    #[test]
     fn index_keys_rules_by_collection_country() {
         let e = Engine::builder().enable("cn-pledge-2015").build().unwrap();
-        let cn = u16::try_from(Jurisdiction::new("CN").unwrap().country_index()).unwrap();
-        let us = u16::try_from(Jurisdiction::new("US").unwrap().country_index()).unwrap();
-        let (keyed, wild) = e.program.index.candidates(Operation::Store, cn);
-        assert_eq!(keyed.len(), 2);
-        assert!(wild.is_empty());
-        let (keyed, _) = e.program.index.candidates(Operation::Store, us);
-        assert!(keyed.is_empty());
+        let t = |collected: &str| {
+            Transfer::builder()
+                .operation(Operation::Store)
+                .destination("US".parse().unwrap())
+                .data(crate::DataItem::bulk(
+                    ["personal.contact".parse().unwrap()],
+                    collected.parse().unwrap(),
+                    0,
+                    1,
+                ))
+                .exporter(crate::Party::new("acme".parse().unwrap()))
+                .at(chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap())
+                .build(&e)
+                .unwrap()
+        };
+        let count = |t: &Transfer| -> usize {
+            e.program
+                .index
+                .candidates(Operation::Store, &t.key)
+                .iter()
+                .map(|l| l.len())
+                .sum()
+        };
+        assert_eq!(count(&t("CN")), 2);
+        assert_eq!(count(&t("US")), 0);
     }
 }

@@ -2,22 +2,33 @@
 //! party certifications — behind a trait the engine reads during evaluation.
 
 mod memory;
+mod query;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-pub use memory::MemoryEvidence;
+pub use memory::{EvidenceSnapshot, MemoryEvidence};
+pub(crate) use query::key_hash;
+pub use query::{ApprovalQuery, CertificationQuery, ConsentQuery, ScopeQuery};
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Approval, Certification, Consent, PartyId, SubjectId};
+use crate::model::{Approval, Certification, Consent, EvidenceId, PartyId, SubjectId};
 
 /// Read access to the host's evidence, as the engine needs it during evaluation.
 ///
 /// Implement it over your own store (a database cache, a consent service's snapshot); the
-/// engine only reads through it, visits the items of one subject or party at a time, and stops
-/// as soon as the visitor returns [`ControlFlow::Break`]. An implementation must not panic, and
-/// should visit items in a stable order so decisions are reproducible.
+/// engine only reads through it. It asks one question per basis — [`find_consent`],
+/// [`find_approval`], [`find_certification`] — whose default answers visit the items of one
+/// subject or party (the three visitor methods, which stop as soon as the visitor returns
+/// [`ControlFlow::Break`]) and take the first the query [`accepts`](ConsentQuery::accepts). A
+/// store with its own indexes may answer the questions directly; it must then answer exactly as
+/// the defaults would (the first accepted item in its visiting order). An implementation must
+/// not panic, and should visit items in a stable order so decisions are reproducible.
+///
+/// [`find_consent`]: Evidence::find_consent
+/// [`find_approval`]: Evidence::find_approval
+/// [`find_certification`]: Evidence::find_certification
 ///
 /// [`MemoryEvidence`] is an indexed, thread-safe implementation; [`NoEvidence`] holds nothing.
 ///
@@ -64,6 +75,51 @@ pub trait Evidence {
     fn volume(&self, query: &VolumeQuery<'_>) -> VolumeCount {
         let _ = query;
         VolumeCount::default()
+    }
+
+    /// The id of the first consent of `query.subject()` that `query` accepts, if any. By
+    /// default, visits [`consents`](Evidence::consents).
+    fn find_consent(&self, query: &ConsentQuery<'_>) -> Option<EvidenceId> {
+        let mut found = None;
+        self.consents(query.subject(), &mut |c| {
+            if query.accepts(c) {
+                found = Some(c.id().clone());
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        found
+    }
+
+    /// The id of the first approval of `query.holder()` that `query` accepts, if any. By
+    /// default, visits [`approvals`](Evidence::approvals).
+    fn find_approval(&self, query: &ApprovalQuery<'_>) -> Option<EvidenceId> {
+        let mut found = None;
+        self.approvals(query.holder(), &mut |a| {
+            if query.accepts(a) {
+                found = Some(a.id().clone());
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        found
+    }
+
+    /// The id of the first certification of `query.party()` that `query` accepts, if any. By
+    /// default, visits [`certifications`](Evidence::certifications).
+    fn find_certification(&self, query: &CertificationQuery<'_>) -> Option<EvidenceId> {
+        let mut found = None;
+        self.certifications(query.party(), &mut |c| {
+            if query.accepts(c) {
+                found = Some(c.id().clone());
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        found
     }
 }
 
@@ -123,6 +179,15 @@ macro_rules! forward {
             }
             fn volume(&self, q: &VolumeQuery<'_>) -> VolumeCount {
                 (**self).volume(q)
+            }
+            fn find_consent(&self, q: &ConsentQuery<'_>) -> Option<EvidenceId> {
+                (**self).find_consent(q)
+            }
+            fn find_approval(&self, q: &ApprovalQuery<'_>) -> Option<EvidenceId> {
+                (**self).find_approval(q)
+            }
+            fn find_certification(&self, q: &CertificationQuery<'_>) -> Option<EvidenceId> {
+                (**self).find_certification(q)
             }
         }
     )*};

@@ -171,6 +171,23 @@ impl Scope {
         })
     }
 
+    /// A scope from parts already validated (the evidence store's compact form).
+    pub(crate) fn from_parts(
+        categories: Vec<Category>,
+        destinations: JurisdictionSet,
+        operations: OperationSet,
+        purposes: Vec<Purpose>,
+        recipients: Vec<PartyId>,
+    ) -> Self {
+        Scope {
+            categories,
+            destinations,
+            operations,
+            purposes,
+            recipients,
+        }
+    }
+
     /// Restricts the scope to these purposes (none = any).
     #[must_use]
     pub fn with_purposes(mut self, purposes: impl IntoIterator<Item = Purpose>) -> Self {
@@ -347,6 +364,33 @@ impl Consent {
             withdrawn_at: None,
             informed_of_risks: false,
         })
+    }
+
+    /// A consent from parts already validated (the evidence store's compact form).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the store rebuilds a consent from the fields it keeps apart"
+    )]
+    pub(crate) fn from_parts(
+        id: EvidenceId,
+        subject: SubjectId,
+        kind: ConsentKind,
+        scope: Scope,
+        granted_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+        withdrawn_at: Option<DateTime<Utc>>,
+        informed_of_risks: bool,
+    ) -> Self {
+        Consent {
+            id,
+            subject,
+            kind,
+            scope,
+            granted_at,
+            expires_at,
+            withdrawn_at,
+            informed_of_risks,
+        }
     }
 
     /// The same consent, expiring at `at` (exclusive).

@@ -22,4 +22,5 @@ pub use names::{
     Authority, Category, CertificationName, EvidenceId, MAX_ID_LEN, MAX_NAME_LEN, Mechanism,
     PartyId, Purpose, SubjectId, Tag,
 };
+pub(crate) use transfer::TransferKey;
 pub use transfer::{Transfer, TransferBuilder};

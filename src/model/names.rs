@@ -1,9 +1,9 @@
 //! Validated identifiers and names.
 
+use smol_str::SmolStr;
 use std::borrow::Borrow;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -34,7 +34,7 @@ macro_rules! string_type {
     ($(#[$m:meta])* $name:ident, $what:literal, $check:expr) => {
         $(#[$m])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(Arc<str>);
+        pub struct $name(SmolStr);
 
         impl $name {
             /// Validates and wraps the value.
@@ -46,7 +46,21 @@ macro_rules! string_type {
                 let s = s.as_ref();
                 let check: fn(&str) -> Result<(), ModelError> = $check;
                 check(s)?;
-                Ok($name(Arc::from(s)))
+                Ok($name(SmolStr::new(s)))
+            }
+
+            /// Wraps a value taken from one that was validated (no check). Allocates nothing
+            /// for values of up to 23 bytes.
+            #[allow(dead_code, reason = "not every name type is stored in pieces")]
+            pub(crate) fn from_validated(s: &str) -> Self {
+                $name(SmolStr::new(s))
+            }
+
+            /// Whether the value is stored inline (up to 23 bytes): cloning it or rebuilding
+            /// it from its text allocates nothing.
+            #[allow(dead_code, reason = "not every name type is stored in pieces")]
+            pub(crate) fn is_inline(&self) -> bool {
+                !self.0.is_heap_allocated()
             }
 
             /// The value as a string slice.
@@ -64,7 +78,7 @@ macro_rules! string_type {
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), &*self.0)
+                write!(f, "{}({:?})", stringify!($name), self.0.as_str())
             }
         }
 
@@ -223,7 +237,9 @@ impl Category {
     /// The parent category, or `None` for a root.
     #[must_use]
     pub fn parent(&self) -> Option<Category> {
-        self.0.rsplit_once('.').map(|(p, _)| Category(Arc::from(p)))
+        self.0
+            .rsplit_once('.')
+            .map(|(p, _)| Category(SmolStr::new(p)))
     }
 }
 

@@ -209,7 +209,14 @@ pub(crate) struct TransferKey {
     pub purpose: Option<Option<u16>>,
     pub minor: Option<bool>,
     pub bulk: bool,
+    /// [`key_hash`](crate::evidence::key_hash) of the subject (0 for a bulk act), the exporter
+    /// and the recipient (0 when none): the evidence store finds their slots without hashing.
+    pub subject_hash: u64,
+    pub exporter_hash: u64,
+    pub recipient_hash: u64,
 }
+
+use crate::evidence::key_hash;
 
 fn compile_key(engine: &Engine, t: &TransferData) -> Result<TransferKey, ModelError> {
     let p = &engine.program;
@@ -312,6 +319,12 @@ fn compile_key(engine: &Engine, t: &TransferData) -> Result<TransferKey, ModelEr
         purpose: t.purpose.as_ref().map(|pu| p.purpose_ids.get(pu).copied()),
         minor,
         bulk: matches!(t.data.individuals(), Individuals::Bulk { .. }),
+        subject_hash: t.data.subject().map_or(0, |s| key_hash(s.id().as_str())),
+        exporter_hash: key_hash(t.exporter.id().as_str()),
+        recipient_hash: t
+            .recipient
+            .as_ref()
+            .map_or(0, |r| key_hash(r.id().as_str())),
     })
 }
 
