@@ -35,7 +35,7 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         ));
         return d;
     }
-    let mut lists = p.index.candidates(t.data.operation, &t.key);
+    let mut lists = p.index.candidates(t.key.operation, &t.key);
     loop {
         // Merge the ascending candidate lists (a rule is in at most one), so rules are visited
         // in pack order.
@@ -61,7 +61,7 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
             )));
             continue;
         };
-        if !head.in_force.contains(t.data.at)
+        if !head.in_force.contains(t.key.at)
             || head
                 .cats
                 .is_some_and(|c| !c.intersects(&t.key.category_union))
@@ -159,14 +159,14 @@ pub(crate) fn conditions_hold<E: Evidence + ?Sized>(
     ev: &E,
 ) -> bool {
     let k = &t.key;
-    let at = t.data.at;
+    let at = t.key.at;
     if let Some(cats) = cats
         && !cats.intersects(&k.category_union)
     {
         return false;
     }
     conds.iter().all(|c| match c {
-        CCond::Ops(mask) => mask & t.data.operation.bit() != 0,
+        CCond::Ops(mask) => mask & t.key.operation.bit() != 0,
         CCond::Place { place, set, negate } => {
             let value = match place {
                 Place::Origin => Some(k.origin),
@@ -186,9 +186,9 @@ pub(crate) fn conditions_hold<E: Evidence + ?Sized>(
             negate,
         } => {
             let value: Option<&JSet> = match places {
-                Places::SubjectCitizenship => k.citizenships.as_ref(),
-                Places::ExporterEstablishment => k.exporter_est.as_ref(),
-                Places::RecipientEstablishment => k.recipient_est.as_ref(),
+                Places::SubjectCitizenship => k.citizenships.as_deref(),
+                Places::ExporterEstablishment => k.exporter_est.as_deref(),
+                Places::RecipientEstablishment => k.recipient_est.as_deref(),
             };
             match value.and_then(|s| set.intersects(at, s)) {
                 Some(m) => m != *negate,
@@ -232,7 +232,7 @@ pub(crate) fn volume_including_act<E: Evidence + ?Sized>(
     ev: &E,
 ) -> Option<u64> {
     let c = p.counters.get(usize::from(id))?;
-    let at = t.data.at;
+    let at = t.key.at;
     let subject = t.data.data.subject().map(crate::Subject::id);
     let recorded = ev.volume(&VolumeQuery {
         exporter: t.data.exporter.id(),
@@ -328,7 +328,7 @@ fn check_basis<E: Evidence + ?Sized>(
     t: &Transfer,
     ev: &E,
 ) -> Option<Option<EvidenceRef>> {
-    let at: DateTime<Utc> = t.data.at;
+    let at: DateTime<Utc> = t.key.at;
     match b {
         CBasis::Consent { min, informed } => {
             let Individuals::One(subject) = t.data.data.individuals() else {

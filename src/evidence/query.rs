@@ -84,7 +84,7 @@ impl<'a> ScopeQuery<'a> {
     /// The act's operation.
     #[must_use]
     pub fn operation(&self) -> Operation {
-        self.t.data.operation
+        self.t.key.operation
     }
     /// The act's purpose, if stated.
     #[must_use]
