@@ -137,18 +137,6 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
     d
 }
 
-/// The decision when the evidence store did not run the evaluation (`Evidence::with_view`
-/// never called its closure): deny, with a diagnostic.
-pub(super) fn store_refused<'a>(engine: &'a Engine, t: &'a Transfer) -> Decision<'a> {
-    Decision {
-        engine,
-        transfer: t,
-        effect: Effect::Deny,
-        outcomes: SmallVec::new(),
-        diagnostics: vec![Diagnostic::store_refused()],
-    }
-}
-
 /// Whether every condition holds. A condition on a fact the transfer does not state holds
 /// (fail closed: unknowns make rules apply, and make acts count).
 pub(crate) fn conditions_hold<E: Evidence + ?Sized>(

@@ -108,11 +108,7 @@ impl Engine {
         transfer: &'a Transfer,
         evidence: &E,
     ) -> Decision<'a> {
-        let mut decision = None;
-        evidence.with_view(&mut |view| {
-            decision = Some(evaluate::evaluate(self, transfer, view));
-        });
-        decision.unwrap_or_else(|| evaluate::store_refused(self, transfer))
+        evaluate::evaluate(self, transfer, evidence)
     }
 
     /// The packs this engine was built from: id, version and digest.
@@ -1109,52 +1105,6 @@ mod tests {
         assert_ne!(a.fingerprint(), b.fingerprint());
         let a2 = Engine::builder().enable("cn-pledge-2015").build().unwrap();
         assert_eq!(a.fingerprint(), a2.fingerprint());
-    }
-
-    /// A store that never runs the evaluation it is handed.
-    struct Refusing;
-
-    impl Evidence for Refusing {
-        fn consents(
-            &self,
-            _: &crate::SubjectId,
-            _: &mut dyn FnMut(&crate::Consent) -> std::ops::ControlFlow<()>,
-        ) {
-        }
-        fn approvals(
-            &self,
-            _: &crate::PartyId,
-            _: &mut dyn FnMut(&crate::Approval) -> std::ops::ControlFlow<()>,
-        ) {
-        }
-        fn with_view(&self, _: &mut dyn FnMut(&dyn Evidence)) {}
-    }
-
-    #[test]
-    fn a_store_that_does_not_run_the_evaluation_denies() {
-        let e = Engine::builder().enable("cn-pledge-2015").build().unwrap();
-        let t = Transfer::builder()
-            .operation(Operation::Store)
-            .destination("CN".parse().unwrap())
-            .data(crate::DataItem::bulk(
-                ["personal.contact".parse().unwrap()],
-                "CN".parse().unwrap(),
-                0,
-                1,
-            ))
-            .exporter(crate::Party::new("acme".parse().unwrap()))
-            .at(chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap())
-            .build(&e)
-            .unwrap();
-        assert!(e.evaluate(&t, &crate::NoEvidence).is_allowed());
-        let d = e.evaluate(&t, &Refusing);
-        assert!(!d.is_allowed());
-        assert_eq!(d.diagnostics().len(), 1);
-        assert!(
-            d.diagnostics()[0]
-                .message()
-                .contains("did not run the evaluation")
-        );
     }
 
     #[test]
