@@ -430,6 +430,7 @@ fn describe(p: &Program, rule: &CRule, b: &CBasis, t: &Transfer) -> MissingItem 
         CBasis::Approval {
             authorities,
             mechanisms,
+            ..
         } => {
             let mech = match mechanisms.as_deref() {
                 Some([one]) => format!(" of mechanism `{one}`"),
@@ -454,7 +455,7 @@ fn describe(p: &Program, rule: &CRule, b: &CBasis, t: &Transfer) -> MissingItem 
                 quoted_list(label, "or")
             ),
         ),
-        CBasis::RecipientCertified(names) => (
+        CBasis::RecipientCertified(names, _) => (
             "certification",
             match &t.data.recipient {
                 Some(r) => format!(

@@ -35,22 +35,37 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         ));
         return d;
     }
-    let mut lists = p.index.candidates(t.key.operation, &t.key);
+    let c = p.index.candidates(t.key.operation, &t.key);
+    let mut lists = c.lists;
+    let lists = lists.get_mut(..c.len).unwrap_or(&mut []);
     loop {
         // Merge the ascending candidate lists (a rule is in at most one), so rules are visited
         // in pack order.
-        let mut best: Option<(usize, u32)> = None;
-        for (i, l) in lists.iter().enumerate() {
-            if let Some(&r) = l.first()
-                && best.is_none_or(|(_, b)| r < b)
-            {
-                best = Some((i, r));
+        let next = match lists {
+            [] => break,
+            [only] => {
+                let Some((&r, rest)) = only.split_first() else {
+                    break;
+                };
+                *only = rest;
+                r
             }
-        }
-        let Some((from, next)) = best else { break };
-        if let Some(l) = lists.get_mut(from) {
-            *l = l.get(1..).unwrap_or(&[]);
-        }
+            _ => {
+                let mut best: Option<(usize, u32)> = None;
+                for (i, l) in lists.iter().enumerate() {
+                    if let Some(&r) = l.first()
+                        && best.is_none_or(|(_, b)| r < b)
+                    {
+                        best = Some((i, r));
+                    }
+                }
+                let Some((from, r)) = best else { break };
+                if let Some(l) = lists.get_mut(from) {
+                    *l = l.get(1..).unwrap_or(&[]);
+                }
+                r
+            }
+        };
         // The rule's period and categories first: they reject most candidates, from one
         // contiguous array.
         let (Some(head), Some(rule)) = (p.heads.get(next as usize), p.rules.get(next as usize))
@@ -328,6 +343,7 @@ fn check_basis<E: Evidence + ?Sized>(
                 min: *min,
                 informed: *informed,
                 at,
+                at_nanos: t.key.at_nanos,
                 scope: ScopeQuery::new(p, rule, t),
             };
             ev.find_consent(&q)
@@ -336,12 +352,16 @@ fn check_basis<E: Evidence + ?Sized>(
         CBasis::Approval {
             authorities,
             mechanisms,
+            authority_hashes,
+            mechanism_hashes,
         } => {
             let q = ApprovalQuery {
                 holder: t.data.exporter.id(),
                 holder_hash: t.key.exporter_hash,
                 authorities,
                 mechanisms: mechanisms.as_deref(),
+                authority_hashes,
+                mechanism_hashes: mechanism_hashes.as_deref(),
                 at,
                 scope: ScopeQuery::new(p, rule, t),
             };
@@ -352,7 +372,7 @@ fn check_basis<E: Evidence + ?Sized>(
             .holds(at, t.key.destination)
             .unwrap_or(false)
             .then_some(None),
-        CBasis::RecipientCertified(names) => {
+        CBasis::RecipientCertified(names, name_hashes) => {
             let r = t.data.recipient.as_ref()?;
             if let Some(c) = r
                 .certifications()
@@ -368,6 +388,7 @@ fn check_basis<E: Evidence + ?Sized>(
                 party: r.id(),
                 party_hash: t.key.recipient_hash,
                 names,
+                name_hashes,
                 at,
             };
             ev.find_certification(&q)

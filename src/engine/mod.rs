@@ -17,7 +17,7 @@ pub use decision::{
 };
 
 use crate::error::{BuildError, BuildErrorKind, ModelError};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, key_hash};
 use crate::model::COUNTRY_COUNT;
 use crate::model::{
     Authority, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism, Operation,
@@ -348,12 +348,16 @@ pub(crate) enum CBasis {
     Approval {
         authorities: Vec<Authority>,
         mechanisms: Option<Vec<Mechanism>>,
+        /// `key_hash` of each authority and mechanism: the store compares these before names.
+        authority_hashes: Vec<u64>,
+        mechanism_hashes: Option<Vec<u64>>,
     },
     DestinationIn {
         set: TimedSet,
         label: Vec<String>,
     },
-    RecipientCertified(Vec<CertificationName>),
+    /// The certifications that count, and the `key_hash` of each name.
+    RecipientCertified(Vec<CertificationName>, Vec<u64>),
     PurposeIn {
         mask: u64,
         names: Vec<Purpose>,
@@ -436,33 +440,55 @@ impl PlaceIndex {
 #[derive(Debug, Default)]
 pub(crate) struct RuleIndex {
     places: [PlaceIndex; 5],
+    /// Bit `i`: `places[i]` keys at least one rule (the others are skipped).
+    used: u8,
     wild: [Vec<u32>; 4],
 }
 
+/// The candidate lists for one act: the non-empty ones first, `len` of them, each ascending;
+/// a rule is in at most one.
+pub(crate) struct Candidates<'a> {
+    pub lists: [&'a [u32]; 6],
+    pub len: usize,
+}
+
 impl RuleIndex {
-    /// Candidate rules for an act, as ascending lists (one per key place, and the rules without
-    /// a key); a rule is in at most one of them.
+    /// Candidate rules for an act.
     pub(crate) fn candidates<'a>(
         &'a self,
         op: Operation,
         k: &crate::model::TransferKey,
-    ) -> [&'a [u32]; 6] {
-        let country = |place: Place| match place {
-            Place::CollectedIn => Some(k.collected_in.country),
-            Place::Origin => Some(k.origin.country),
-            Place::Destination => Some(k.destination.country),
-            Place::SubjectResidence => k.residence.map(|j| j.country),
-            Place::SubjectLocation => k.location.map(|j| j.country),
+    ) -> Candidates<'a> {
+        let mut c = Candidates {
+            lists: [&[]; 6],
+            len: 0,
         };
-        let [a, b, c, d, e] = &self.places;
-        [
-            a.get(op, country(KEY_PLACES[0])),
-            b.get(op, country(KEY_PLACES[1])),
-            c.get(op, country(KEY_PLACES[2])),
-            d.get(op, country(KEY_PLACES[3])),
-            e.get(op, country(KEY_PLACES[4])),
-            self.wild.get(op as usize).map_or(&[][..], Vec::as_slice),
-        ]
+        let mut push = |list: &'a [u32]| {
+            if !list.is_empty()
+                && let Some(slot) = c.lists.get_mut(c.len)
+            {
+                *slot = list;
+                c.len += 1;
+            }
+        };
+        let mut used = self.used;
+        while used != 0 {
+            let i = used.trailing_zeros() as usize;
+            used &= used - 1;
+            let country = match KEY_PLACES.get(i) {
+                Some(Place::CollectedIn) => Some(k.collected_in.country),
+                Some(Place::Origin) => Some(k.origin.country),
+                Some(Place::Destination) => Some(k.destination.country),
+                Some(Place::SubjectResidence) => k.residence.map(|j| j.country),
+                Some(Place::SubjectLocation) => k.location.map(|j| j.country),
+                None => continue,
+            };
+            if let Some(place) = self.places.get(i) {
+                push(place.get(op, country));
+            }
+        }
+        push(self.wild.get(op as usize).map_or(&[][..], Vec::as_slice));
+        c
     }
 
     /// How many rules each list of `candidates` holds (for tests and benches).
@@ -884,6 +910,10 @@ fn compile_basis(
         } => CBasis::Approval {
             authorities: authorities.clone(),
             mechanisms: mechanisms.clone(),
+            authority_hashes: authorities.iter().map(|a| key_hash(a.as_str())).collect(),
+            mechanism_hashes: mechanisms
+                .as_ref()
+                .map(|m| m.iter().map(|m| key_hash(m.as_str())).collect()),
         },
         Basis::DestinationIn(list) => CBasis::DestinationIn {
             set: timed_set(program, groups, list),
@@ -895,7 +925,10 @@ fn compile_basis(
                 })
                 .collect(),
         },
-        Basis::RecipientCertified(names) => CBasis::RecipientCertified(names.clone()),
+        Basis::RecipientCertified(names) => CBasis::RecipientCertified(
+            names.clone(),
+            names.iter().map(|n| key_hash(n.as_str())).collect(),
+        ),
         Basis::PurposeIn(names) => CBasis::PurposeIn {
             mask: purpose_mask(program, names),
             names: names.clone(),
@@ -1031,7 +1064,10 @@ fn build_index(program: &Program) -> RuleIndex {
             }
         }
     }
-    for (place, buckets) in index.places.iter_mut().zip(keyed) {
+    for (i, (place, buckets)) in index.places.iter_mut().zip(keyed).enumerate() {
+        if place.all.iter().any(|l| !l.is_empty()) {
+            index.used |= 1 << i;
+        }
         place.starts = Vec::with_capacity(buckets.len() + 1);
         for b in buckets {
             place
@@ -1159,12 +1195,8 @@ mod tests {
                 .unwrap()
         };
         let count = |t: &Transfer| -> usize {
-            e.program
-                .index
-                .candidates(Operation::Store, &t.key)
-                .iter()
-                .map(|l| l.len())
-                .sum()
+            let c = e.program.index.candidates(Operation::Store, &t.key);
+            c.lists.iter().take(c.len).map(|l| l.len()).sum()
         };
         assert_eq!(count(&t("CN")), 2);
         assert_eq!(count(&t("US")), 0);

@@ -115,16 +115,6 @@ fn nanos(t: DateTime<Utc>) -> Option<i64> {
         .filter(|n| *n != i64::MIN && *n != i64::MAX)
 }
 
-/// The act's instant in nanoseconds, saturated: before every stored instant when earlier than
-/// `i64` holds, after every one when later.
-fn act_nanos(t: DateTime<Utc>) -> i64 {
-    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
-        i64::MIN
-    } else {
-        i64::MAX
-    })
-}
-
 /// A resident consent, 32 bytes: when it is valid (from `granted` to `until`, the earlier of
 /// its expiry and withdrawal), its interned scope parts, and its subject's next consent. Its id
 /// is in the id arena at the same index; its subject is the slot its chain ends with.
@@ -512,12 +502,45 @@ impl Consents {
     }
 }
 
-/// A party: the approvals it holds and its certifications.
+/// A party: the approvals it holds (with the `key_hash` of their authority and mechanism) and
+/// its certifications (with the hash of their name).
 #[derive(Clone, Debug)]
 struct PartySlot {
     id: PartyId,
-    approvals: Vec<Approval>,
-    certifications: Vec<Certification>,
+    approvals: Vec<HashedApproval>,
+    certifications: Vec<HashedCertification>,
+}
+
+#[derive(Clone, Debug)]
+struct HashedApproval {
+    authority: u64,
+    mechanism: u64,
+    approval: Approval,
+}
+
+impl HashedApproval {
+    fn new(approval: Approval) -> Self {
+        HashedApproval {
+            authority: key_hash(approval.authority().as_str()),
+            mechanism: key_hash(approval.mechanism().as_str()),
+            approval,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct HashedCertification {
+    name: u64,
+    certification: Certification,
+}
+
+impl HashedCertification {
+    fn new(certification: Certification) -> Self {
+        HashedCertification {
+            name: key_hash(certification.name().as_str()),
+            certification,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -548,7 +571,7 @@ impl Inner {
 
     fn find_consent(&self, q: &ConsentQuery<'_>) -> Option<EvidenceId> {
         let c = &self.consents;
-        let at = act_nanos(q.at);
+        let at = q.at_nanos;
         let (i, _) = c
             .chain(c.first(q.subject, q.subject_hash))
             .find(|(i, r)| c.accepts(*i, r, q, at))?;
@@ -556,19 +579,25 @@ impl Inner {
     }
 
     fn find_approval(&self, q: &ApprovalQuery<'_>) -> Option<EvidenceId> {
+        // Hashes first (one integer compare rejects most), then the query's own test.
         self.party(q.holder, q.holder_hash)?
             .approvals
             .iter()
-            .find(|a| q.accepts(a))
-            .map(|a| a.id().clone())
+            .filter(|h| {
+                q.authority_hashes.contains(&h.authority)
+                    && q.mechanism_hashes.is_none_or(|m| m.contains(&h.mechanism))
+            })
+            .find(|h| q.accepts(&h.approval))
+            .map(|h| h.approval.id().clone())
     }
 
     fn find_certification(&self, q: &CertificationQuery<'_>) -> Option<EvidenceId> {
         self.party(q.party, q.party_hash)?
             .certifications
             .iter()
-            .find(|c| q.accepts(c))
-            .map(|c| c.id().clone())
+            .filter(|h| q.name_hashes.contains(&h.name))
+            .find(|h| q.accepts(&h.certification))
+            .map(|h| h.certification.id().clone())
     }
 
     fn volume(&self, query: &VolumeQuery<'_>) -> VolumeCount {
@@ -600,8 +629,8 @@ impl Inner {
         visit: &mut dyn FnMut(&Approval) -> ControlFlow<()>,
     ) {
         let slot = self.party(holder, key_hash(holder.as_str()));
-        for a in slot.map_or(&[][..], |p| p.approvals.as_slice()) {
-            if visit(a).is_break() {
+        for h in slot.map_or(&[][..], |p| p.approvals.as_slice()) {
+            if visit(&h.approval).is_break() {
                 return;
             }
         }
@@ -613,8 +642,8 @@ impl Inner {
         visit: &mut dyn FnMut(&Certification) -> ControlFlow<()>,
     ) {
         let slot = self.party(party, key_hash(party.as_str()));
-        for c in slot.map_or(&[][..], |p| p.certifications.as_slice()) {
-            if visit(c).is_break() {
+        for h in slot.map_or(&[][..], |p| p.certifications.as_slice()) {
+            if visit(&h.certification).is_break() {
                 return;
             }
         }
@@ -787,7 +816,9 @@ impl MemoryEvidence {
             }
             g.approval_owner
                 .insert(approval.id().clone(), approval.holder().clone());
-            g.party_mut(approval.holder()).approvals.push(approval);
+            g.party_mut(approval.holder())
+                .approvals
+                .push(HashedApproval::new(approval));
             Ok(())
         })
     }
@@ -805,8 +836,8 @@ impl MemoryEvidence {
                 "approval",
                 id,
                 |p| &mut p.approvals,
-                Approval::id,
-                f,
+                |h: &HashedApproval| h.approval.id(),
+                |h| f(h.approval).map(HashedApproval::new),
             )
         })
     }
@@ -843,7 +874,9 @@ impl MemoryEvidence {
             }
             g.certification_owner
                 .insert(certification.id().clone(), party.clone());
-            g.party_mut(&party).certifications.push(certification);
+            g.party_mut(&party)
+                .certifications
+                .push(HashedCertification::new(certification));
             Ok(())
         })
     }
@@ -867,8 +900,8 @@ impl MemoryEvidence {
                 "certification",
                 id,
                 |p| &mut p.certifications,
-                Certification::id,
-                |c| c.revoked(at),
+                |h: &HashedCertification| h.certification.id(),
+                |h| h.certification.revoked(at).map(HashedCertification::new),
             )
         })
     }
@@ -982,8 +1015,8 @@ impl MemoryEvidence {
         g.party(holder, key_hash(holder.as_str()))?
             .approvals
             .iter()
-            .find(|a| a.id() == id)
-            .cloned()
+            .find(|h| h.approval.id() == id)
+            .map(|h| h.approval.clone())
     }
 
     /// Copies of every consent `subject` gave, in the order they were granted: the data
@@ -1329,6 +1362,7 @@ mod tests {
                         min: *min,
                         informed: *informed,
                         at: t.at(),
+                        at_nanos: t.key.at_nanos,
                         scope: ScopeQuery::new(p, rule, t),
                     };
                     let compact = s.find_consent(&q);

@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 pub use memory::{EvidenceSnapshot, MemoryEvidence};
-pub(crate) use query::key_hash;
 pub use query::{ApprovalQuery, CertificationQuery, ConsentQuery, ScopeQuery};
+pub(crate) use query::{act_nanos, key_hash};
 
 use chrono::{DateTime, Utc};
 

@@ -30,7 +30,18 @@ fn seed() -> &'static foldhash::fast::FixedState {
     })
 }
 
-/// The hash of a subject or party id, computed once when a [`Transfer`] is built and used by
+/// An instant as nanoseconds since the Unix epoch, saturated: `i64::MIN` before what `i64`
+/// holds, `i64::MAX` after. Stored instants are kept strictly inside the range, so comparisons
+/// against a saturated act instant stay exact.
+pub(crate) fn act_nanos(t: DateTime<Utc>) -> i64 {
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+/// The hash of a subject or party id, or of a name the store compares, computed once when a [`Transfer`] is built and used by
 /// [`MemoryEvidence`](super::MemoryEvidence) to find the id's slot without hashing again.
 pub(crate) fn key_hash(id: &str) -> u64 {
     seed().hash_one(id)
@@ -138,6 +149,8 @@ pub struct ConsentQuery<'a> {
     pub(crate) min: ConsentKind,
     pub(crate) informed: bool,
     pub(crate) at: DateTime<Utc>,
+    /// `at` as saturated nanoseconds (see [`act_nanos`]).
+    pub(crate) at_nanos: i64,
     pub(crate) scope: ScopeQuery<'a>,
 }
 
@@ -189,6 +202,9 @@ pub struct ApprovalQuery<'a> {
     pub(crate) holder_hash: u64,
     pub(crate) authorities: &'a [Authority],
     pub(crate) mechanisms: Option<&'a [Mechanism]>,
+    /// [`key_hash`] of each authority and mechanism, in the same order.
+    pub(crate) authority_hashes: &'a [u64],
+    pub(crate) mechanism_hashes: Option<&'a [u64]>,
     pub(crate) at: DateTime<Utc>,
     pub(crate) scope: ScopeQuery<'a>,
 }
@@ -239,6 +255,8 @@ pub struct CertificationQuery<'a> {
     pub(crate) party: &'a PartyId,
     pub(crate) party_hash: u64,
     pub(crate) names: &'a [CertificationName],
+    /// [`key_hash`] of each name, in the same order.
+    pub(crate) name_hashes: &'a [u64],
     pub(crate) at: DateTime<Utc>,
 }
 

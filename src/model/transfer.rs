@@ -204,6 +204,8 @@ pub(crate) struct TransferKey {
     pub category_union: CatSet,
     /// Copies of the act's instant and operation, next to the rest of what evaluation reads.
     pub at: DateTime<Utc>,
+    /// `at` as saturated nanoseconds (`evidence::act_nanos`), for the evidence store.
+    pub at_nanos: i64,
     pub operation: Operation,
     pub minor: Option<bool>,
     pub bulk: bool,
@@ -303,6 +305,7 @@ fn compile_key(engine: &Engine, t: &TransferData) -> Result<TransferKey, ModelEr
     Ok(TransferKey {
         fingerprint: p.fingerprint,
         at: t.at,
+        at_nanos: crate::evidence::act_nanos(t.at),
         operation: t.operation,
         origin: p.jref(t.origin)?,
         destination: p.jref(t.destination)?,
