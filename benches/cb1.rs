@@ -438,6 +438,15 @@ fn main() {
     }
     let eval_stats = stats(&mut eval);
 
+    // The same against a snapshot of the store: no read lock per evidence look-up.
+    let snapshot_view = store.snapshot();
+    let mut snap_samples = per_call(n, eval_passes, overhead, |i| {
+        let d = engine.evaluate(&transfers[i], &snapshot_view);
+        u8::from(d.is_allowed())
+    });
+    let snap_stats = stats(&mut snap_samples);
+    drop(snapshot_view);
+
     let mut reference_samples = per_call(n, eval_passes, overhead, |i| {
         u8::from(reference(&pop, &pop.requests[i]).allow)
     });
@@ -538,6 +547,12 @@ fn main() {
         let s = stats(samples);
         row(name, len, &s, None);
     }
+    row(
+        "crossborder evaluate against `store.snapshot()` (no lock per look-up)",
+        n * eval_passes,
+        &snap_stats,
+        Some(1e9 / snap_stats.mean),
+    );
     row(
         "plain-Rust reference (native HashMap store, no explanations)",
         n * eval_passes,
