@@ -115,6 +115,13 @@ impl Diagnostic {
         }
     }
 
+    #[cold]
+    pub(crate) fn store_refused() -> Self {
+        Diagnostic {
+            message: "the evidence store did not run the evaluation (its Evidence::with_view never called the engine back)".to_owned(),
+        }
+    }
+
     /// What went wrong.
     #[must_use]
     pub fn message(&self) -> &str {

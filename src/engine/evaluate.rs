@@ -1,5 +1,7 @@
-//! The hot path: candidate rules from the index, conditions on dense ids, bases against the
-//! evidence. Allocates nothing unless a rule is unmet or more than four rules apply.
+//! The hot path: candidate rules from the index, conditions on dense ids (phase 1), then the
+//! applicable rules' bases against the evidence, inside one `Evidence::with_view` when any of
+//! them reads evidence (phase 2). Allocates nothing unless a rule is unmet or more than four
+//! rules apply.
 
 use chrono::{DateTime, Utc};
 use smallvec::SmallVec;
@@ -35,6 +37,10 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         ));
         return d;
     }
+    // Phase 1: the applicable rules, in pack order (conditions only; a volume condition may
+    // read the ledger).
+    let mut applicable: SmallVec<[u32; 8]> = SmallVec::new();
+    let mut needs_evidence = false;
     let c = p.index.candidates(t.key.operation, &t.key);
     let mut lists = c.lists;
     let lists = lists.get_mut(..c.len).unwrap_or(&mut []);
@@ -86,6 +92,45 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         if !conditions_hold(p, &rule.conds, None, t, ev) {
             continue;
         }
+        needs_evidence |= !rule.prohibit && rule.uses_evidence;
+        applicable.push(next);
+    }
+    // Phase 2: the applicable rules' verdicts. The store is asked for a view (a store behind a
+    // lock takes it once here) only when some applicable rule reads evidence.
+    if needs_evidence {
+        let mut ran = false;
+        ev.with_view(&mut |view| {
+            if !ran {
+                ran = true;
+                decide(p, t, view, &applicable, &mut d);
+            }
+        });
+        if !ran {
+            d.effect = Effect::Deny;
+            d.diagnostics.push(Diagnostic::store_refused());
+        }
+    } else {
+        decide(p, t, ev, &applicable, &mut d);
+    }
+    d
+}
+
+/// Records the verdict of each applicable rule, in pack order.
+fn decide<'a, E: Evidence + ?Sized>(
+    p: &Program,
+    t: &Transfer,
+    ev: &E,
+    applicable: &[u32],
+    d: &mut Decision<'a>,
+) {
+    for &next in applicable {
+        let Some(rule) = p.rules.get(next as usize) else {
+            d.effect = Effect::Deny;
+            d.diagnostics.push(Diagnostic::internal(format!(
+                "rule {next} was found applicable but does not exist"
+            )));
+            continue;
+        };
         if rule.prohibit {
             d.effect = Effect::Deny;
             d.outcomes.push(Outcome {
@@ -149,7 +194,6 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
             }
         }
     }
-    d
 }
 
 /// Whether every condition holds. A condition on a fact the transfer does not state holds

@@ -392,6 +392,8 @@ pub(crate) struct CRule {
     pub conds: Vec<CCond>,
     pub cats: Option<CatSet>,
     pub prohibit: bool,
+    /// Whether some basis reads evidence (consent, approval, certification, volume).
+    pub uses_evidence: bool,
     pub alts: Vec<CAlt>,
     pub obligations: Vec<Obligation>,
 }
@@ -786,6 +788,15 @@ fn compile(
                 conds,
                 cats,
                 prohibit,
+                uses_evidence: alts.iter().flat_map(|a| &a.bases).any(|b| {
+                    matches!(
+                        b,
+                        CBasis::Consent { .. }
+                            | CBasis::Approval { .. }
+                            | CBasis::RecipientCertified(..)
+                            | CBasis::Volume(_)
+                    )
+                }),
                 alts,
                 obligations: r.obligations.clone(),
             });
@@ -1141,6 +1152,59 @@ mod tests {
         assert_ne!(a.fingerprint(), b.fingerprint());
         let a2 = Engine::builder().enable("cn-pledge-2015").build().unwrap();
         assert_eq!(a.fingerprint(), a2.fingerprint());
+    }
+
+    /// A store that never runs the evaluation it is handed.
+    struct Refusing;
+
+    impl Evidence for Refusing {
+        fn consents(
+            &self,
+            _: &crate::SubjectId,
+            _: &mut dyn FnMut(&crate::Consent) -> std::ops::ControlFlow<()>,
+        ) {
+        }
+        fn approvals(
+            &self,
+            _: &crate::PartyId,
+            _: &mut dyn FnMut(&crate::Approval) -> std::ops::ControlFlow<()>,
+        ) {
+        }
+        fn with_view(&self, _: &mut dyn FnMut(&dyn Evidence)) {}
+    }
+
+    #[test]
+    fn a_store_that_does_not_run_the_evaluation_denies() {
+        let e = Engine::builder().enable("cn-pledge-2015").build().unwrap();
+        let t = |dest: &str| {
+            Transfer::builder()
+                .operation(Operation::Store)
+                .destination(dest.parse().unwrap())
+                .data(crate::DataItem::of_subject(
+                    crate::Subject::new("u".parse().unwrap()),
+                    ["personal.sensitive.health".parse().unwrap()],
+                    "CN".parse().unwrap(),
+                ))
+                .exporter(crate::Party::new("acme".parse().unwrap()))
+                .at(chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap())
+                .build(&e)
+                .unwrap()
+        };
+        // A rule asks for evidence: the store must run the evaluation, or it is denied.
+        let abroad = t("US");
+        let plain = e.evaluate(&abroad, &crate::NoEvidence);
+        assert!(!plain.is_allowed() && plain.diagnostics().is_empty());
+        let refused = e.evaluate(&abroad, &Refusing);
+        assert!(!refused.is_allowed());
+        assert_eq!(refused.diagnostics().len(), 1);
+        assert!(
+            refused.diagnostics()[0]
+                .message()
+                .contains("did not run the evaluation")
+        );
+        // No applicable rule reads evidence: the store is not asked.
+        let home = t("CN");
+        assert!(e.evaluate(&home, &Refusing).is_allowed());
     }
 
     #[test]

@@ -1085,12 +1085,51 @@ macro_rules! evidence_from_inner {
                 let $inner = self;
                 $get.find_certification(q)
             }
+            fn with_view(&self, f: &mut dyn FnMut(&dyn Evidence)) {
+                let $inner = self;
+                let data: &Inner = &$get;
+                f(data);
+            }
         }
     };
 }
 
-evidence_from_inner!(MemoryEvidence, s, s.read());
-evidence_from_inner!(EvidenceSnapshot, s, s.inner);
+evidence_from_inner!(Inner, s, *s);
+evidence_from_inner!(EvidenceSnapshot, s, *s.inner);
+
+// The store answers the questions of one evaluation from one read lock (see
+// `Evidence::with_view`); look-ups outside an evaluation take it each.
+impl Evidence for MemoryEvidence {
+    fn volume(&self, query: &VolumeQuery<'_>) -> VolumeCount {
+        self.read().volume(query)
+    }
+    fn consents(&self, subject: &SubjectId, visit: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {
+        self.read().visit_consents(subject, visit);
+    }
+    fn approvals(&self, holder: &PartyId, visit: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {
+        self.read().visit_approvals(holder, visit);
+    }
+    fn certifications(
+        &self,
+        party: &PartyId,
+        visit: &mut dyn FnMut(&Certification) -> ControlFlow<()>,
+    ) {
+        self.read().visit_certifications(party, visit);
+    }
+    fn find_consent(&self, q: &ConsentQuery<'_>) -> Option<EvidenceId> {
+        self.read().find_consent(q)
+    }
+    fn find_approval(&self, q: &ApprovalQuery<'_>) -> Option<EvidenceId> {
+        self.read().find_approval(q)
+    }
+    fn find_certification(&self, q: &CertificationQuery<'_>) -> Option<EvidenceId> {
+        self.read().find_certification(q)
+    }
+    fn with_view(&self, f: &mut dyn FnMut(&dyn Evidence)) {
+        let guard = self.read();
+        f(&**guard);
+    }
+}
 
 #[cfg(test)]
 mod tests {

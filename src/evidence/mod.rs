@@ -77,6 +77,14 @@ pub trait Evidence {
         VolumeCount::default()
     }
 
+    /// Runs `f` once with a view of the store that answers every question of one evaluation:
+    /// a store behind a lock takes it here, once, rather than once per look-up. The engine
+    /// evaluates inside `f`; a store that does not call `f` gets a denial with a diagnostic.
+    /// By default the view is the store itself.
+    fn with_view(&self, f: &mut dyn FnMut(&dyn Evidence)) {
+        f(&Forward(self));
+    }
+
     /// The id of the first consent of `query.subject()` that `query` accepts, if any. By
     /// default, visits [`consents`](Evidence::consents).
     fn find_consent(&self, query: &ConsentQuery<'_>) -> Option<EvidenceId> {
@@ -165,6 +173,10 @@ impl Evidence for NoEvidence {
     fn approvals(&self, _: &PartyId, _: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {}
 }
 
+/// A sized handle on any store, so the default [`Evidence::with_view`] can hand it over as
+/// `&dyn Evidence`.
+struct Forward<'a, E: ?Sized>(&'a E);
+
 macro_rules! forward {
     ($($t:ty),*) => {$(
         impl<E: Evidence + ?Sized> Evidence for $t {
@@ -189,8 +201,38 @@ macro_rules! forward {
             fn find_certification(&self, q: &CertificationQuery<'_>) -> Option<EvidenceId> {
                 (**self).find_certification(q)
             }
+            fn with_view(&self, f: &mut dyn FnMut(&dyn Evidence)) {
+                (**self).with_view(f);
+            }
         }
     )*};
 }
 
 forward!(&E, Arc<E>, Box<E>);
+
+impl<E: Evidence + ?Sized> Evidence for Forward<'_, E> {
+    fn consents(&self, s: &SubjectId, v: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {
+        self.0.consents(s, v);
+    }
+    fn approvals(&self, h: &PartyId, v: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {
+        self.0.approvals(h, v);
+    }
+    fn certifications(&self, p: &PartyId, v: &mut dyn FnMut(&Certification) -> ControlFlow<()>) {
+        self.0.certifications(p, v);
+    }
+    fn volume(&self, q: &VolumeQuery<'_>) -> VolumeCount {
+        self.0.volume(q)
+    }
+    fn find_consent(&self, q: &ConsentQuery<'_>) -> Option<EvidenceId> {
+        self.0.find_consent(q)
+    }
+    fn find_approval(&self, q: &ApprovalQuery<'_>) -> Option<EvidenceId> {
+        self.0.find_approval(q)
+    }
+    fn find_certification(&self, q: &CertificationQuery<'_>) -> Option<EvidenceId> {
+        self.0.find_certification(q)
+    }
+    fn with_view(&self, f: &mut dyn FnMut(&dyn Evidence)) {
+        f(self);
+    }
+}
