@@ -458,6 +458,47 @@ fn main() {
     if mismatches != 0 {
         std::process::exit(1);
     }
+
+    // 6. Interleaved rounds: this VM's speed drifts within a run (the host's other tenants), so
+    // the rows above, measured one after the other, can be minutes apart. Each round times one
+    // pass of crossborder, Cedar B and regorus RVM B back to back; the ratios are per round.
+    let rounds = arg_usize(&args, "--rounds").unwrap_or(if quick { 3 } else { 15 });
+    let (mut cb_medians, mut cedar_ratios, mut rvm_ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let cb = per_call(n, 1, overhead, |i| {
+            engine.evaluate(&transfers[i], &store).is_allowed()
+        });
+        let ce = per_call(n, 1, overhead, |i| {
+            cedar.decide(&cedar.build(&pop, &pop.requests[i]).unwrap())
+        });
+        let rv = per_call(n, 1, overhead, |i| {
+            rego::eval_rvm(&mut vm, interned.input(&pop, &pop.requests[i])).unwrap()
+        });
+        let base = cb.median.max(1) as f64;
+        cb_medians.push(cb.median);
+        cedar_ratios.push(ce.median as f64 / base);
+        rvm_ratios.push(rv.median as f64 / base);
+    }
+    let mid = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    };
+    cb_medians.sort_unstable();
+    let (c, c_lo, c_hi) = mid(&mut cedar_ratios);
+    let (r, r_lo, r_hi) = mid(&mut rvm_ratios);
+    println!(
+        "\n### Interleaved rounds ({rounds} rounds; each: one pass of crossborder evaluate, Cedar B, regorus RVM B, back to back)\n"
+    );
+    println!("| ratio to crossborder's median, per round | median of rounds | range |");
+    println!("|---|---:|---:|");
+    println!("| Cedar keys, B | {c:.1}x | {c_lo:.1}x-{c_hi:.1}x |");
+    println!("| regorus RVM, B | {r:.1}x | {r_lo:.1}x-{r_hi:.1}x |");
+    println!(
+        "\ncrossborder's median per round: {} ns (median of rounds), {}-{} ns (range)",
+        cb_medians[cb_medians.len() / 2],
+        cb_medians[0],
+        cb_medians[cb_medians.len() - 1]
+    );
 }
 
 fn build_transfers(engine: &Engine, pop: &Population, vocab: &load::Vocab) -> Vec<Transfer> {
