@@ -37,6 +37,34 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         ));
         return d;
     }
+    if p.volume_conditions {
+        // Conditions read the ledger: conditions and bases from one view of the store.
+        let mut ran = false;
+        ev.with_view(&mut |view| {
+            if !ran {
+                ran = true;
+                run(p, t, view, true, &mut d);
+            }
+        });
+        if !ran {
+            d.effect = Effect::Deny;
+            d.diagnostics.push(Diagnostic::store_refused());
+        }
+    } else {
+        run(p, t, ev, false, &mut d);
+    }
+    d
+}
+
+/// Phase 1 (applicable rules) and phase 2 (their verdicts). `in_view`: `ev` is already a view
+/// from `Evidence::with_view`.
+fn run<'a, E: Evidence + ?Sized>(
+    p: &Program,
+    t: &'a Transfer,
+    ev: &E,
+    in_view: bool,
+    d: &mut Decision<'a>,
+) {
     // Phase 1: the applicable rules, in pack order (conditions only; a volume condition may
     // read the ledger).
     let mut applicable: SmallVec<[u32; 8]> = SmallVec::new();
@@ -97,12 +125,12 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
     }
     // Phase 2: the applicable rules' verdicts. The store is asked for a view (a store behind a
     // lock takes it once here) only when some applicable rule reads evidence.
-    if needs_evidence {
+    if needs_evidence && !in_view {
         let mut ran = false;
         ev.with_view(&mut |view| {
             if !ran {
                 ran = true;
-                decide(p, t, view, &applicable, &mut d);
+                decide(p, t, view, &applicable, d);
             }
         });
         if !ran {
@@ -110,9 +138,8 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
             d.diagnostics.push(Diagnostic::store_refused());
         }
     } else {
-        decide(p, t, ev, &applicable, &mut d);
+        decide(p, t, ev, &applicable, d);
     }
-    d
 }
 
 /// Records the verdict of each applicable rule, in pack order.

@@ -526,6 +526,9 @@ pub(crate) struct Program {
     /// Per rule, what rejects most candidates (its period, its categories), contiguous: a
     /// candidate that does not apply usually costs one cache line.
     pub heads: Vec<RuleHead>,
+    /// Whether some rule's conditions read the volume ledger: evaluation then runs wholly inside
+    /// one `Evidence::with_view`, so conditions and bases see the same state of the store.
+    pub volume_conditions: bool,
 }
 
 /// The first tests a candidate rule must pass, kept apart from the rest of the rule.
@@ -692,6 +695,7 @@ fn compile(
         counter_ids: HashMap::new(),
         index: RuleIndex::default(),
         heads: Vec::new(),
+        volume_conditions: false,
     };
 
     // Counters: one per name across packs; packs that share a name must define it alike.
@@ -804,6 +808,10 @@ fn compile(
     }
     program.fingerprint = fnv1a(&fp);
     program.index = build_index(&program);
+    program.volume_conditions = program
+        .rules
+        .iter()
+        .any(|r| r.conds.iter().any(|c| matches!(c, CCond::Volume(_))));
     program.heads = program
         .rules
         .iter()

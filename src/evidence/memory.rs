@@ -109,8 +109,13 @@ const UNTIL_IS_WITHDRAWAL: u8 = 32;
 const TIME_FLAGS: u8 = HAS_EXPIRY | HAS_WITHDRAWAL | WIDE | UNTIL_IS_WITHDRAWAL;
 
 /// An instant as nanoseconds since the Unix epoch, strictly inside `i64`'s range (so a
-/// saturated act instant still compares correctly against it); `None` outside.
+/// saturated act instant still compares correctly against it); `None` outside, and for a leap
+/// second (`23:59:60.x`, which chrono orders before the next second but whose nanosecond count
+/// would be the next second's): those are kept exactly, as `WIDE` instants.
 fn nanos(t: DateTime<Utc>) -> Option<i64> {
+    if t.timestamp_subsec_nanos() >= 1_000_000_000 {
+        return None;
+    }
     t.timestamp_nanos_opt()
         .filter(|n| *n != i64::MIN && *n != i64::MAX)
 }
@@ -179,15 +184,20 @@ struct IdArena {
 }
 
 impl IdArena {
-    fn push(&mut self, id: &EvidenceId) -> Option<()> {
+    /// Where `id` would go: its index and end offset, or `None` when the arena is full.
+    fn room(&self, id: &EvidenceId) -> Option<(u32, u32)> {
         let index = u32::try_from(self.ends.len()).ok()?;
-        let end = u32::try_from(self.text.len() + id.as_str().len()).ok()?;
+        let end = u32::try_from(self.text.len().checked_add(id.as_str().len())?).ok()?;
+        Some((index, end))
+    }
+
+    /// Appends `id` at the place `room` gave.
+    fn push(&mut self, id: &EvidenceId, (index, end): (u32, u32)) {
         self.text.push_str(id.as_str());
         self.ends.push(end);
         if !id.is_inline() {
             self.long.insert(index, id.clone());
         }
-        Some(())
     }
 
     fn get(&self, index: u32) -> Option<&str> {
@@ -331,13 +341,9 @@ impl Consents {
             kind: c.kind(),
             flags,
         };
-        self.ids.push(c.id()).ok_or_else(full)?;
-        if flags & EXTRAS != 0 {
-            self.extras.insert(
-                index,
-                (scope.purposes().to_vec(), scope.recipients().to_vec()),
-            );
-        }
+        // Everything that can fail is checked before anything changes, so a refused grant
+        // leaves the store as it was.
+        let room = self.ids.room(c.id()).ok_or_else(full)?;
         let hash = key_hash(c.subject().as_str());
         let subjects = &self.subjects;
         let found = self
@@ -348,13 +354,10 @@ impl Consents {
                     .is_some_and(|s| s.id == *c.subject())
             })
             .copied();
-        let slot_index = match found {
-            Some((k, _)) => k,
-            None => {
-                let k = u32::try_from(self.subjects.len())
-                    .ok()
-                    .filter(|&k| k < END)
-                    .ok_or_else(full)?;
+        let new_slot = u32::try_from(self.subjects.len()).ok().filter(|&k| k < END);
+        let slot_index = match (found, new_slot) {
+            (Some((k, _)), _) => k,
+            (None, Some(k)) => {
                 self.subjects.push(SubjectSlot {
                     id: c.subject().clone(),
                     last: index,
@@ -368,7 +371,15 @@ impl Consents {
                     });
                 k
             }
+            (None, None) => return Err(full()),
         };
+        self.ids.push(c.id(), room);
+        if flags & EXTRAS != 0 {
+            self.extras.insert(
+                index,
+                (scope.purposes().to_vec(), scope.recipients().to_vec()),
+            );
+        }
         self.records.push(ConsentRec {
             next: END | slot_index,
             ..rec
@@ -743,8 +754,9 @@ impl MemoryEvidence {
         MemoryEvidence::default()
     }
 
-    // A writer that panicked cannot leave an entry half-written (every update replaces whole
-    // values), so a poisoned lock still guards consistent data.
+    // Updates check everything that can fail before they change anything, and replace whole
+    // values; only an allocation failure (which aborts) could stop one half-way. So a poisoned
+    // lock still guards consistent data.
     fn read(&self) -> RwLockReadGuard<'_, Arc<Inner>> {
         self.inner
             .read()
@@ -1475,5 +1487,94 @@ mod tests {
         assert!(allowed(&s, "v", at(2499, 1)));
         assert!(!allowed(&s, "v", at(2500, 1)));
         assert!(!allowed(&Visiting(&s), "v", at(2500, 1)));
+    }
+
+    #[test]
+    fn leap_seconds_compare_as_chrono_orders_them() {
+        let leap = |nanos: u32| {
+            chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+                .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_000_000_000 + nanos))
+                .unwrap()
+                .and_utc()
+        };
+        let at = |y, mo, d, h, mi, s, n| {
+            chrono::NaiveDate::from_ymd_opt(y, mo, d)
+                .and_then(|x| x.and_hms_nano_opt(h, mi, s, n))
+                .unwrap()
+                .and_utc()
+        };
+        let pack = "format = 1\nid = \"t\"\ntitle = \"t\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\nsummary = \"t\"\n[[sources]]\ntitle = \"t\"\nchecked = \"2026-01-01\"\n[[rules]]\nid = \"r\"\nsummary = \"s\"\ncite = \"c\"\napplies_when = {}\n[[rules.require]]\nname = \"consent\"\nconsent = { min_kind = \"express\" }\n";
+        let engine = Engine::builder()
+            .pack(crate::PolicyPack::from_toml_str(pack).unwrap())
+            .build()
+            .unwrap();
+        let s = MemoryEvidence::new();
+        let scope = Scope::new(
+            ["personal".parse().unwrap()],
+            "US".parse().unwrap(),
+            OperationSet::all(),
+        )
+        .unwrap();
+        let grant = |id: &str, subject: &str, from, until| {
+            let c = Consent::new(
+                id.parse().unwrap(),
+                subject.parse().unwrap(),
+                ConsentKind::Express,
+                scope.clone(),
+                from,
+            )
+            .unwrap()
+            .expiring(until)
+            .unwrap();
+            s.grant(c.clone()).unwrap();
+            c
+        };
+        // Expires inside the leap second; granted just after it.
+        let a = grant("a", "u", at(2016, 6, 1, 0, 0, 0, 0), leap(500_000_000));
+        let b = grant(
+            "b",
+            "v",
+            at(2017, 1, 1, 0, 0, 0, 200_000_000),
+            at(2018, 1, 1, 0, 0, 0, 0),
+        );
+        assert_eq!(s.consent(a.id()).as_ref(), Some(&a));
+        assert_eq!(s.consent(b.id()).as_ref(), Some(&b));
+        let allowed = |ev: &dyn Evidence, subject: &str, when| {
+            let t = Transfer::builder()
+                .operation(crate::Operation::Transfer)
+                .destination("US".parse().unwrap())
+                .data(crate::DataItem::of_subject(
+                    crate::Subject::new(subject.parse().unwrap()),
+                    ["personal.contact".parse().unwrap()],
+                    "CN".parse().unwrap(),
+                ))
+                .exporter(crate::Party::new("acme".parse().unwrap()))
+                .at(when)
+                .build(&engine)
+                .unwrap();
+            engine.evaluate(&t, ev).is_allowed()
+        };
+        let cases = [
+            ("u", at(2016, 12, 31, 23, 59, 59, 900_000_000), true),
+            ("u", leap(200_000_000), true),
+            ("u", leap(500_000_000), false),
+            ("u", at(2017, 1, 1, 0, 0, 0, 200_000_000), false),
+            ("v", leap(500_000_000), false),
+            ("v", leap(999_999_999), false),
+            ("v", at(2017, 1, 1, 0, 0, 0, 200_000_000), true),
+            ("v", at(2017, 1, 1, 0, 0, 0, 100_000_000), false),
+        ];
+        for (subject, when, expected) in cases {
+            assert_eq!(
+                allowed(&s, subject, when),
+                expected,
+                "{subject} at {when:?}"
+            );
+            assert_eq!(allowed(&Visiting(&s), subject, when), expected);
+        }
+        // Withdrawn inside a leap second, checked against the exact instant.
+        s.withdraw(b.id(), at(2017, 6, 1, 0, 0, 0, 0)).unwrap();
+        assert!(!allowed(&s, "v", at(2017, 6, 1, 0, 0, 0, 0)));
+        assert!(allowed(&s, "v", at(2017, 5, 31, 0, 0, 0, 0)));
     }
 }

@@ -32,13 +32,23 @@ fn seed() -> &'static foldhash::fast::FixedState {
 
 /// An instant as nanoseconds since the Unix epoch, saturated: `i64::MIN` before what `i64`
 /// holds, `i64::MAX` after. Stored instants are kept strictly inside the range, so comparisons
-/// against a saturated act instant stay exact.
+/// against a saturated act instant stay exact. A leap second (`23:59:60.x`) maps to the last
+/// nanosecond of the second it extends: it lies after every stored instant of that second and
+/// before the next, and stored leap seconds are compared exactly (not in nanoseconds).
 pub(crate) fn act_nanos(t: DateTime<Utc>) -> i64 {
-    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+    let saturated = if t.timestamp() < 0 {
         i64::MIN
     } else {
         i64::MAX
-    })
+    };
+    if t.timestamp_subsec_nanos() >= 1_000_000_000 {
+        return t
+            .timestamp()
+            .checked_mul(1_000_000_000)
+            .and_then(|n| n.checked_add(999_999_999))
+            .unwrap_or(saturated);
+    }
+    t.timestamp_nanos_opt().unwrap_or(saturated)
 }
 
 /// The hash of a subject or party id, or of a name the store compares, computed once when a [`Transfer`] is built and used by

@@ -13,12 +13,17 @@ use proptest::sample::{select, subsequence};
 use serde_json::{Value, json};
 
 /// Instants shared by packs, evidence and transfers: equal instants make boundaries common.
-pub(crate) const INSTANTS: [&str; 7] = [
+/// Ascending. Includes a leap second (`23:59:60.5`, which chrono orders before the next
+/// midnight) and an instant inside the following second, where nanosecond arithmetic and
+/// chrono's order disagree.
+pub(crate) const INSTANTS: [&str; 9] = [
     "2025-01-01T00:00:00Z",
     "2025-12-31T16:00:00Z",
     "2026-01-01T00:00:00Z",
     "2026-03-01T00:00:00Z",
+    "2026-05-31T23:59:60.5Z",
     "2026-06-01T00:00:00Z",
+    "2026-06-01T00:00:00.2Z",
     "2026-06-01T00:00:01Z",
     "2027-01-01T00:00:00Z",
 ];
