@@ -88,47 +88,51 @@ pub trait Evidence {
     /// The id of the first consent of `query.subject()` that `query` accepts, if any. By
     /// default, visits [`consents`](Evidence::consents).
     fn find_consent(&self, query: &ConsentQuery<'_>) -> Option<EvidenceId> {
-        let mut found = None;
-        self.consents(query.subject(), &mut |c| {
-            if query.accepts(c) {
-                found = Some(c.id().clone());
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
-        found
+        first_accepted(
+            |v| self.consents(query.subject(), v),
+            |c| query.accepts(c),
+            Consent::id,
+        )
     }
 
     /// The id of the first approval of `query.holder()` that `query` accepts, if any. By
     /// default, visits [`approvals`](Evidence::approvals).
     fn find_approval(&self, query: &ApprovalQuery<'_>) -> Option<EvidenceId> {
-        let mut found = None;
-        self.approvals(query.holder(), &mut |a| {
-            if query.accepts(a) {
-                found = Some(a.id().clone());
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
-        found
+        first_accepted(
+            |v| self.approvals(query.holder(), v),
+            |a| query.accepts(a),
+            Approval::id,
+        )
     }
 
     /// The id of the first certification of `query.party()` that `query` accepts, if any. By
     /// default, visits [`certifications`](Evidence::certifications).
     fn find_certification(&self, query: &CertificationQuery<'_>) -> Option<EvidenceId> {
-        let mut found = None;
-        self.certifications(query.party(), &mut |c| {
-            if query.accepts(c) {
-                found = Some(c.id().clone());
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
-        found
+        first_accepted(
+            |v| self.certifications(query.party(), v),
+            |c| query.accepts(c),
+            Certification::id,
+        )
     }
+}
+
+/// The id of the first item `visit` shows that `accepts` takes: the default answer to the
+/// [`Evidence`] questions.
+fn first_accepted<T>(
+    visit: impl FnOnce(&mut dyn FnMut(&T) -> ControlFlow<()>),
+    accepts: impl Fn(&T) -> bool,
+    id: impl Fn(&T) -> &EvidenceId,
+) -> Option<EvidenceId> {
+    let mut found = None;
+    visit(&mut |item| {
+        if accepts(item) {
+            found = Some(id(item).clone());
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    found
 }
 
 /// A question to the volume ledger: how many distinct individuals has this exporter recorded
