@@ -24,7 +24,7 @@
 
 #[path = "cb1/measure.rs"]
 mod measure;
-use measure::{Stats, cpu_model, stats, timer_overhead};
+use measure::{Stats, cpu_model, print_header, stats, timer_overhead};
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -255,15 +255,9 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (eval_passes, render_passes, batch_passes, batch_reps) =
         if quick { (3, 1, 3, 3) } else { (100, 3, 30, 7) };
+    print_header("cb-1", quick);
     let nproc = std::thread::available_parallelism().map_or(0, usize::from);
     let date = DateTime::<Utc>::from(std::time::SystemTime::now());
-    println!("cb-1 on crossborder {}", env!("CARGO_PKG_VERSION"));
-    println!(
-        "machine: {nproc} CPUs (nproc), {}; {}; {} run",
-        cpu_model(),
-        date.format("%Y-%m-%d %H:%M UTC"),
-        if quick { "quick" } else { "full" }
-    );
 
     // 1. Population.
     let t = Instant::now();

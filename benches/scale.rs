@@ -51,7 +51,7 @@
 
 #[path = "cb1/measure.rs"]
 mod measure;
-use measure::{cpu_model, stats, timer_overhead};
+use measure::{print_header, stats, timer_overhead};
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -754,15 +754,7 @@ fn main() {
     } else {
         (5, 40, 1_000, 7)
     };
-    let nproc = std::thread::available_parallelism().map_or(0, usize::from);
-    let date = DateTime::<Utc>::from(std::time::SystemTime::now());
-    println!("scale bench on crossborder {}", env!("CARGO_PKG_VERSION"));
-    println!(
-        "machine: {nproc} CPUs (nproc), {}; {}; {} run",
-        cpu_model(),
-        date.format("%Y-%m-%d %H:%M UTC"),
-        if quick { "quick" } else { "full" }
-    );
+    print_header("scale bench", quick);
 
     let w = World::new();
     let t = Instant::now();

@@ -45,3 +45,16 @@ pub(crate) fn cpu_model() -> String {
         })
         .unwrap_or_else(|| "unknown".to_owned())
 }
+
+/// Prints a report's first lines: what runs, on which machine, when, quick or full.
+pub(crate) fn print_header(what: &str, quick: bool) {
+    let nproc = std::thread::available_parallelism().map_or(0, usize::from);
+    let date = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    println!("{what} on crossborder {}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "machine: {nproc} CPUs (nproc), {}; {}; {} run",
+        cpu_model(),
+        date.format("%Y-%m-%d %H:%M UTC"),
+        if quick { "quick" } else { "full" }
+    );
+}
