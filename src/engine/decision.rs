@@ -129,15 +129,27 @@ impl Diagnostic {
     }
 }
 
-/// One applicable rule's result, as evaluation recorded it: indices into the engine.
-#[derive(Clone, Debug)]
+/// One applicable rule's result, as evaluation recorded it: indices into the engine and into
+/// the decision's evidence and failed-basis lists (kept small so a decision copies cheaply).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Outcome {
     pub rule: u32,
-    pub verdict: Verdict,
+    /// `Decision::evidence[previous outcome's evidence_end..evidence_end]`: what satisfied
+    /// the rule.
+    pub evidence_end: u32,
+    /// `Decision::failed[previous outcome's failed_end..failed_end]`: per alternative, the
+    /// bases that did not hold (unmet rules only).
+    pub failed_end: u32,
     pub alt: u16,
-    pub evidence: SmallVec<[EvidenceRef; 2]>,
-    /// Per alternative, the bases that did not hold (unmet rules only).
-    pub failed: SmallVec<[u32; 4]>,
+    pub verdict: Verdict,
+}
+
+/// The evidence a decision records, inline for up to two items.
+pub(crate) type EvidenceList = SmallVec<[EvidenceRef; 2]>;
+
+/// A position in a decision's lists (they never reach `u32::MAX` items).
+pub(crate) fn position(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 /// The decision on one transfer: its effect, and for every applicable rule its verdict, the
@@ -178,6 +190,11 @@ pub struct Decision<'a> {
     pub(crate) transfer: &'a Transfer,
     pub(crate) effect: Effect,
     pub(crate) outcomes: SmallVec<[Outcome; 4]>,
+    /// The evidence of every satisfied rule (each outcome names its range).
+    pub(crate) evidence: EvidenceList,
+    /// The failed-basis masks of every unmet rule, one per alternative (each outcome names its
+    /// range).
+    pub(crate) failed: SmallVec<[u32; 8]>,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -204,10 +221,31 @@ impl<'a> Decision<'a> {
     /// The applicable rules, in pack order.
     pub fn rules(&self) -> impl ExactSizeIterator<Item = RuleResult<'a>> + '_ {
         let (engine, transfer) = (self.engine, self.transfer);
-        self.outcomes.iter().map(move |o| RuleResult {
-            program: &engine.program,
-            transfer,
-            outcome: o.clone(),
+        self.outcomes.iter().enumerate().map(move |(i, o)| {
+            // Each outcome's lists start where the previous outcome's end.
+            let (ev_from, failed_from) = i
+                .checked_sub(1)
+                .and_then(|prev| self.outcomes.get(prev))
+                .map_or((0, 0), |p| (p.evidence_end as usize, p.failed_end as usize));
+            RuleResult {
+                program: &engine.program,
+                transfer,
+                outcome: *o,
+                evidence: self
+                    .evidence
+                    .get(ev_from..o.evidence_end as usize)
+                    .unwrap_or(&[])
+                    .iter()
+                    .cloned()
+                    .collect(),
+                failed: self
+                    .failed
+                    .get(failed_from..o.failed_end as usize)
+                    .unwrap_or(&[])
+                    .iter()
+                    .copied()
+                    .collect(),
+            }
         })
     }
 
@@ -266,6 +304,8 @@ pub struct RuleResult<'a> {
     program: &'a Program,
     transfer: &'a Transfer,
     outcome: Outcome,
+    evidence: SmallVec<[EvidenceRef; 2]>,
+    failed: SmallVec<[u32; 4]>,
 }
 
 impl<'a> RuleResult<'a> {
@@ -316,7 +356,7 @@ impl<'a> RuleResult<'a> {
     /// The evidence that satisfied the rule.
     #[must_use]
     pub fn evidence(&self) -> &[EvidenceRef] {
-        &self.outcome.evidence
+        &self.evidence
     }
 
     /// The obligations that come with the allow: the rule's own and its satisfying
@@ -345,7 +385,7 @@ impl<'a> RuleResult<'a> {
         }
         rule.alts
             .iter()
-            .zip(&self.outcome.failed)
+            .zip(&self.failed)
             .map(|(alt, mask)| MissingSet {
                 alternative: alt.name.clone(),
                 summary: alt.summary.clone(),

@@ -6,7 +6,10 @@
 use chrono::{DateTime, Utc};
 use smallvec::SmallVec;
 
-use super::decision::{Decision, Diagnostic, Effect, EvidenceKind, EvidenceRef, Outcome, Verdict};
+use super::decision::{
+    Decision, Diagnostic, Effect, EvidenceKind, EvidenceList, EvidenceRef, Outcome, Verdict,
+    position,
+};
 use super::sets::{CatSet, JSet};
 use super::{CAlt, CBasis, CCond, CRule, Engine, Program};
 use crate::evidence::{
@@ -27,6 +30,8 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         transfer: t,
         effect: Effect::Allow,
         outcomes: SmallVec::new(),
+        evidence: SmallVec::new(),
+        failed: SmallVec::new(),
         diagnostics: Vec::new(),
     };
     if t.key.fingerprint != p.fingerprint {
@@ -69,59 +74,37 @@ fn run<'a, E: Evidence + ?Sized>(
     // read the ledger).
     let mut applicable: SmallVec<[u32; 8]> = SmallVec::new();
     let mut needs_evidence = false;
-    let c = p.index.candidates(t.key.operation, &t.key);
-    let mut lists = c.lists;
-    let lists = lists.get_mut(..c.len).unwrap_or(&mut []);
-    loop {
-        // Merge the ascending candidate lists (a rule is in at most one), so rules are visited
-        // in pack order.
-        let next = match lists {
-            [] => break,
-            [only] => {
-                let Some((&r, rest)) = only.split_first() else {
-                    break;
-                };
-                *only = rest;
-                r
+    let mut in_order = true;
+    p.index.for_each_list(t.key.operation, &t.key, |list| {
+        for &next in list {
+            // The rule's period and categories first: they reject most candidates, from one
+            // contiguous array.
+            let (Some(head), Some(rule)) = (p.heads.get(next as usize), p.rules.get(next as usize))
+            else {
+                d.effect = Effect::Deny;
+                d.diagnostics.push(Diagnostic::internal(format!(
+                    "the rule index names rule {next}, which does not exist"
+                )));
+                continue;
+            };
+            if !head.in_force.contains(t.key.at)
+                || head
+                    .cats
+                    .is_some_and(|c| !c.intersects(&t.key.category_union))
+                || !conditions_hold(p, &rule.conds, None, t, ev)
+            {
+                continue;
             }
-            _ => {
-                let mut best: Option<(usize, u32)> = None;
-                for (i, l) in lists.iter().enumerate() {
-                    if let Some(&r) = l.first()
-                        && best.is_none_or(|(_, b)| r < b)
-                    {
-                        best = Some((i, r));
-                    }
-                }
-                let Some((from, r)) = best else { break };
-                if let Some(l) = lists.get_mut(from) {
-                    *l = l.get(1..).unwrap_or(&[]);
-                }
-                r
-            }
-        };
-        // The rule's period and categories first: they reject most candidates, from one
-        // contiguous array.
-        let (Some(head), Some(rule)) = (p.heads.get(next as usize), p.rules.get(next as usize))
-        else {
-            d.effect = Effect::Deny;
-            d.diagnostics.push(Diagnostic::internal(format!(
-                "the rule index names rule {next}, which does not exist"
-            )));
-            continue;
-        };
-        if !head.in_force.contains(t.key.at)
-            || head
-                .cats
-                .is_some_and(|c| !c.intersects(&t.key.category_union))
-        {
-            continue;
+            needs_evidence |= !rule.prohibit && rule.uses_evidence;
+            in_order &= applicable.last().is_none_or(|&last| last < next);
+            applicable.push(next);
         }
-        if !conditions_hold(p, &rule.conds, None, t, ev) {
-            continue;
-        }
-        needs_evidence |= !rule.prohibit && rule.uses_evidence;
-        applicable.push(next);
+    });
+    // Verdicts are recorded in pack order; the lists are each ascending, rarely more than one
+    // yields an applicable rule.
+    if !in_order {
+        applicable.sort_unstable();
+        applicable.dedup();
     }
     // Phase 2: the applicable rules' verdicts. The store is asked for a view (a store behind a
     // lock takes it once here) only when some applicable rule reads evidence.
@@ -158,68 +141,69 @@ fn decide<'a, E: Evidence + ?Sized>(
             )));
             continue;
         };
+        let ev_from = d.evidence.len();
+        let failed_from = d.failed.len();
         if rule.prohibit {
             d.effect = Effect::Deny;
             d.outcomes.push(Outcome {
                 rule: next,
                 verdict: Verdict::Prohibited,
                 alt: 0,
-                evidence: SmallVec::new(),
-                failed: SmallVec::new(),
+                evidence_end: position(ev_from),
+                failed_end: position(failed_from),
             });
             continue;
         }
         // First pass: alternatives in order, each stopping at its first failing basis. The
-        // masks of the alternatives that failed are kept (inline for up to four), so an unmet
-        // rule only has to check the bases after each first failure to say what is missing.
-        let mut evidence = SmallVec::new();
+        // masks of the alternatives that failed are kept, so an unmet rule only has to check
+        // the bases after each first failure to say what is missing.
         let mut satisfied = None;
-        let mut first_pass: SmallVec<[u32; 4]> = SmallVec::new();
         for (ai, alt) in rule.alts.iter().enumerate() {
-            evidence.clear();
-            let failed = check_alt(p, rule, alt, t, ev, 0, false, &mut evidence);
+            d.evidence.truncate(ev_from);
+            let failed = check_alt(p, rule, alt, t, ev, 0, false, &mut d.evidence);
             if failed == 0 {
                 satisfied = Some(ai);
                 break;
             }
-            first_pass.push(failed);
+            d.failed.push(failed);
         }
-        match satisfied {
-            Some(ai) => d.outcomes.push(Outcome {
+        if let Some(ai) = satisfied {
+            d.failed.truncate(failed_from);
+            d.outcomes.push(Outcome {
                 rule: next,
                 verdict: Verdict::Satisfied,
                 alt: u16::try_from(ai).unwrap_or(u16::MAX),
-                evidence,
-                failed: SmallVec::new(),
-            }),
-            None => {
-                d.effect = Effect::Deny;
-                let mut scratch = SmallVec::new();
-                let failed = rule
-                    .alts
-                    .iter()
-                    .zip(&first_pass)
-                    .map(|(alt, &first)| {
-                        scratch.clear();
-                        let after = first.trailing_zeros() as usize + 1;
-                        first | check_alt(p, rule, alt, t, ev, after, true, &mut scratch)
-                    })
-                    .collect();
-                if rule.alts.is_empty() {
-                    d.diagnostics.push(Diagnostic::internal(format!(
-                        "rule `{}` requires something but has no alternatives",
-                        rule.id
-                    )));
-                }
-                d.outcomes.push(Outcome {
-                    rule: next,
-                    verdict: Verdict::Unmet,
-                    alt: 0,
-                    evidence: SmallVec::new(),
-                    failed,
-                });
+                evidence_end: position(d.evidence.len()),
+                failed_end: position(failed_from),
+            });
+            continue;
+        }
+        d.effect = Effect::Deny;
+        for (k, alt) in rule.alts.iter().enumerate() {
+            let Some(&first) = d.failed.get(failed_from + k) else {
+                break;
+            };
+            d.evidence.truncate(ev_from);
+            let after = first.trailing_zeros() as usize + 1;
+            let rest = check_alt(p, rule, alt, t, ev, after, true, &mut d.evidence);
+            if let Some(mask) = d.failed.get_mut(failed_from + k) {
+                *mask = first | rest;
             }
         }
+        d.evidence.truncate(ev_from);
+        if rule.alts.is_empty() {
+            d.diagnostics.push(Diagnostic::internal(format!(
+                "rule `{}` requires something but has no alternatives",
+                rule.id
+            )));
+        }
+        d.outcomes.push(Outcome {
+            rule: next,
+            verdict: Verdict::Unmet,
+            alt: 0,
+            evidence_end: position(ev_from),
+            failed_end: position(d.failed.len()),
+        });
     }
 }
 
@@ -232,14 +216,21 @@ pub(crate) fn conditions_hold<E: Evidence + ?Sized>(
     t: &Transfer,
     ev: &E,
 ) -> bool {
-    let k = &t.key;
-    let at = t.key.at;
     if let Some(cats) = cats
-        && !cats.intersects(&k.category_union)
+        && !cats.intersects(&t.key.category_union)
     {
         return false;
     }
-    conds.iter().all(|c| match c {
+    conds.iter().all(|c| condition_holds(p, c, t, ev))
+}
+
+/// Whether one condition holds (kept out of line: the loop over a rule's conditions stays
+/// small, and each condition loads only the facts it reads).
+#[inline(never)]
+fn condition_holds<E: Evidence + ?Sized>(p: &Program, c: &CCond, t: &Transfer, ev: &E) -> bool {
+    let k = &t.key;
+    let at = t.key.at;
+    match c {
         CCond::Ops(mask) => mask & t.key.operation.bit() != 0,
         CCond::Place { place, set, negate } => {
             let value = match place {
@@ -293,7 +284,7 @@ pub(crate) fn conditions_hold<E: Evidence + ?Sized>(
         CCond::CategoriesNot(set) => !set.intersects(&k.category_union),
         // A counter that does not exist cannot be read: the condition holds (fail closed).
         CCond::Volume(v) => volume_including_act(p, v.counter, t, ev).is_none_or(|n| v.admits(n)),
-    })
+    }
 }
 
 /// The count of counter `id` for the transfer's exporter over the counter's window ending at
@@ -365,7 +356,7 @@ fn check_alt<E: Evidence + ?Sized>(
     ev: &E,
     from: usize,
     full: bool,
-    evidence: &mut SmallVec<[EvidenceRef; 2]>,
+    evidence: &mut EvidenceList,
 ) -> u32 {
     let mut failed = 0u32;
     for (bi, b) in alt.bases.iter().enumerate().skip(from) {
@@ -395,6 +386,7 @@ pub(crate) fn triggers(p: &Program, rule: &CRule, id: u16) -> bool {
 }
 
 /// `None`: the basis does not hold. `Some(evidence)`: it holds, with the evidence used.
+#[inline(never)]
 fn check_basis<E: Evidence + ?Sized>(
     p: &Program,
     rule: &CRule,

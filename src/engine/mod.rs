@@ -447,32 +447,15 @@ pub(crate) struct RuleIndex {
     wild: [Vec<u32>; 4],
 }
 
-/// The candidate lists for one act: the non-empty ones first, `len` of them, each ascending;
-/// a rule is in at most one.
-pub(crate) struct Candidates<'a> {
-    pub lists: [&'a [u32]; 6],
-    pub len: usize,
-}
-
 impl RuleIndex {
-    /// Candidate rules for an act.
-    pub(crate) fn candidates<'a>(
+    /// Hands `f` each non-empty list of candidate rules for an act: ascending, a rule in at
+    /// most one list. A rule in none cannot apply.
+    pub(crate) fn for_each_list<'a>(
         &'a self,
         op: Operation,
         k: &crate::model::TransferKey,
-    ) -> Candidates<'a> {
-        let mut c = Candidates {
-            lists: [&[]; 6],
-            len: 0,
-        };
-        let mut push = |list: &'a [u32]| {
-            if !list.is_empty()
-                && let Some(slot) = c.lists.get_mut(c.len)
-            {
-                *slot = list;
-                c.len += 1;
-            }
-        };
+        mut f: impl FnMut(&'a [u32]),
+    ) {
         let mut used = self.used;
         while used != 0 {
             let i = used.trailing_zeros() as usize;
@@ -486,14 +469,20 @@ impl RuleIndex {
                 None => continue,
             };
             if let Some(place) = self.places.get(i) {
-                push(place.get(op, country));
+                let list = place.get(op, country);
+                if !list.is_empty() {
+                    f(list);
+                }
             }
         }
-        push(self.wild.get(op as usize).map_or(&[][..], Vec::as_slice));
-        c
+        if let Some(wild) = self.wild.get(op as usize)
+            && !wild.is_empty()
+        {
+            f(wild);
+        }
     }
 
-    /// How many rules each list of `candidates` holds (for tests and benches).
+    /// How many rules each list of `for_each_list` holds (for tests and benches).
     #[cfg(test)]
     pub(crate) fn keyed_counts(&self) -> [usize; 6] {
         let n = |l: &[Vec<u32>; 4]| l.iter().map(Vec::len).sum();
@@ -1267,8 +1256,11 @@ mod tests {
                 .unwrap()
         };
         let count = |t: &Transfer| -> usize {
-            let c = e.program.index.candidates(Operation::Store, &t.key);
-            c.lists.iter().take(c.len).map(|l| l.len()).sum()
+            let mut n = 0;
+            e.program
+                .index
+                .for_each_list(Operation::Store, &t.key, |l| n += l.len());
+            n
         };
         assert_eq!(count(&t("CN")), 2);
         assert_eq!(count(&t("US")), 0);
