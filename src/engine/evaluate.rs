@@ -15,7 +15,7 @@ use super::{CAlt, CBasis, CCond, CRule, Engine, Program};
 use crate::evidence::{
     ApprovalQuery, CertificationQuery, ConsentQuery, Evidence, NoEvidence, ScopeQuery, VolumeQuery,
 };
-use crate::model::{Individuals, Transfer};
+use crate::model::{EvidenceId, Individuals, Transfer};
 use crate::policy::format::CountedIndividuals;
 use crate::policy::validate::{Place, Places, Who};
 
@@ -159,7 +159,9 @@ fn decide<'a, E: Evidence + ?Sized>(
         // the bases after each first failure to say what is missing.
         let mut satisfied = None;
         for (ai, alt) in rule.alts.iter().enumerate() {
-            d.evidence.truncate(ev_from);
+            if d.evidence.len() != ev_from {
+                d.evidence.truncate(ev_from);
+            }
             let failed = check_alt(p, rule, alt, t, ev, 0, false, &mut d.evidence);
             if failed == 0 {
                 satisfied = Some(ai);
@@ -361,14 +363,10 @@ fn check_alt<E: Evidence + ?Sized>(
     let mut failed = 0u32;
     for (bi, b) in alt.bases.iter().enumerate().skip(from) {
         let bit = 1u32 << (bi % 32);
-        match check_basis(p, rule, b, t, ev) {
-            Some(Some(e)) => evidence.push(e),
-            Some(None) => {}
-            None => {
-                failed |= bit;
-                if !full {
-                    return failed;
-                }
+        if !check_basis(p, rule, b, t, ev, evidence) {
+            failed |= bit;
+            if !full {
+                return failed;
             }
         }
     }
@@ -385,7 +383,8 @@ pub(crate) fn triggers(p: &Program, rule: &CRule, id: u16) -> bool {
     }
 }
 
-/// `None`: the basis does not hold. `Some(evidence)`: it holds, with the evidence used.
+/// Whether the basis holds; pushes the evidence that makes it hold, if any (out of line, so
+/// each basis loads only what it reads).
 #[inline(never)]
 fn check_basis<E: Evidence + ?Sized>(
     p: &Program,
@@ -393,12 +392,20 @@ fn check_basis<E: Evidence + ?Sized>(
     b: &CBasis,
     t: &Transfer,
     ev: &E,
-) -> Option<Option<EvidenceRef>> {
+    evidence: &mut EvidenceList,
+) -> bool {
+    let mut found = |kind: EvidenceKind, id: Option<EvidenceId>| match id {
+        Some(id) => {
+            evidence.push(EvidenceRef::new(kind, id));
+            true
+        }
+        None => false,
+    };
     let at: DateTime<Utc> = t.key.at;
     match b {
         CBasis::Consent { min, informed } => {
             let Individuals::One(subject) = t.data.data.individuals() else {
-                return None;
+                return false;
             };
             let q = ConsentQuery {
                 subject: subject.id(),
@@ -409,8 +416,7 @@ fn check_basis<E: Evidence + ?Sized>(
                 at_nanos: t.key.at_nanos,
                 scope: ScopeQuery::new(p, rule, t),
             };
-            ev.find_consent(&q)
-                .map(|id| Some(EvidenceRef::new(EvidenceKind::Consent, id)))
+            found(EvidenceKind::Consent, ev.find_consent(&q))
         }
         CBasis::Approval {
             authorities,
@@ -428,24 +434,19 @@ fn check_basis<E: Evidence + ?Sized>(
                 at,
                 scope: ScopeQuery::new(p, rule, t),
             };
-            ev.find_approval(&q)
-                .map(|id| Some(EvidenceRef::new(EvidenceKind::Approval, id)))
+            found(EvidenceKind::Approval, ev.find_approval(&q))
         }
-        CBasis::DestinationIn { set, .. } => set
-            .holds(at, t.key.destination)
-            .unwrap_or(false)
-            .then_some(None),
+        CBasis::DestinationIn { set, .. } => set.holds(at, t.key.destination).unwrap_or(false),
         CBasis::RecipientCertified(names, name_hashes) => {
-            let r = t.data.recipient.as_ref()?;
+            let Some(r) = t.data.recipient.as_ref() else {
+                return false;
+            };
             if let Some(c) = r
                 .certifications()
                 .iter()
                 .find(|c| names.contains(c.name()) && c.is_valid_at(at))
             {
-                return Some(Some(EvidenceRef::new(
-                    EvidenceKind::Certification,
-                    c.id().clone(),
-                )));
+                return found(EvidenceKind::Certification, Some(c.id().clone()));
             }
             let q = CertificationQuery {
                 party: r.id(),
@@ -454,20 +455,16 @@ fn check_basis<E: Evidence + ?Sized>(
                 name_hashes,
                 at,
             };
-            ev.find_certification(&q)
-                .map(|id| Some(EvidenceRef::new(EvidenceKind::Certification, id)))
+            found(EvidenceKind::Certification, ev.find_certification(&q))
         }
-        CBasis::PurposeIn { mask, .. } => match t.key.purpose {
-            Some(Some(id)) if mask & (1u64 << (u32::from(id) % 64)) != 0 => Some(None),
-            _ => None,
-        },
+        CBasis::PurposeIn { mask, .. } => matches!(
+            t.key.purpose,
+            Some(Some(id)) if mask & (1u64 << (u32::from(id) % 64)) != 0
+        ),
         CBasis::RecipientRoles { mask, .. } => {
-            let r = t.recipient_role()?;
-            (mask & r.bit() != 0).then_some(None)
+            t.recipient_role().is_some_and(|r| mask & r.bit() != 0)
         }
-        CBasis::Tags { who, mask, .. } => (tags_of(t, *who) & mask == *mask).then_some(None),
-        CBasis::Volume(v) => volume_including_act(p, v.counter, t, ev)
-            .is_some_and(|n| v.admits(n))
-            .then_some(None),
+        CBasis::Tags { who, mask, .. } => tags_of(t, *who) & mask == *mask,
+        CBasis::Volume(v) => volume_including_act(p, v.counter, t, ev).is_some_and(|n| v.admits(n)),
     }
 }

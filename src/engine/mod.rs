@@ -423,6 +423,7 @@ impl PlaceIndex {
         (op as usize) * COUNTRY_COUNT + country
     }
 
+    #[inline]
     fn get(&self, op: Operation, country: Option<u16>) -> &[u32] {
         match country {
             None => self.all.get(op as usize).map_or(&[][..], Vec::as_slice),

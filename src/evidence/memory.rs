@@ -554,6 +554,15 @@ impl HashedCertification {
     }
 }
 
+/// Whether `name` (whose `key_hash` is `hash`) is one of `names` (whose hashes are `hashes`,
+/// in the same order): the name is compared only where the hash matches.
+fn named<T: PartialEq>(hashes: &[u64], names: &[T], hash: u64, name: &T) -> bool {
+    hashes
+        .iter()
+        .zip(names)
+        .any(|(&h, n)| h == hash && n == name)
+}
+
 #[derive(Clone, Debug, Default)]
 struct Inner {
     consents: Consents,
@@ -590,15 +599,30 @@ impl Inner {
     }
 
     fn find_approval(&self, q: &ApprovalQuery<'_>) -> Option<EvidenceId> {
-        // Hashes first (one integer compare rejects most), then the query's own test.
+        // The authority and mechanism by hash first (an integer compare rejects most), the
+        // name only where the hash matches; then what `ApprovalQuery::accepts` checks besides.
+        let mechanism_ok = |h: &HashedApproval| match (q.mechanism_hashes, q.mechanisms) {
+            (None, None) => true,
+            (Some(hashes), Some(names)) => {
+                named(hashes, names, h.mechanism, h.approval.mechanism())
+            }
+            _ => false,
+        };
         self.party(q.holder, q.holder_hash)?
             .approvals
             .iter()
             .filter(|h| {
-                q.authority_hashes.contains(&h.authority)
-                    && q.mechanism_hashes.is_none_or(|m| m.contains(&h.mechanism))
+                named(
+                    q.authority_hashes,
+                    q.authorities,
+                    h.authority,
+                    h.approval.authority(),
+                ) && mechanism_ok(h)
             })
-            .find(|h| q.accepts(&h.approval))
+            .find(|h| {
+                let a = &h.approval;
+                a.holder() == q.holder && a.is_valid_at(q.at) && q.scope.covered_by(a.scope())
+            })
             .map(|h| h.approval.id().clone())
     }
 
@@ -606,8 +630,10 @@ impl Inner {
         self.party(q.party, q.party_hash)?
             .certifications
             .iter()
-            .filter(|h| q.name_hashes.contains(&h.name))
-            .find(|h| q.accepts(&h.certification))
+            .find(|h| {
+                let c = &h.certification;
+                named(q.name_hashes, q.names, h.name, c.name()) && c.is_valid_at(q.at)
+            })
             .map(|h| h.certification.id().clone())
     }
 
@@ -1283,6 +1309,160 @@ mod tests {
         fn approvals(&self, h: &PartyId, v: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {
             self.0.approvals(h, v);
         }
+        fn certifications(
+            &self,
+            p: &PartyId,
+            v: &mut dyn FnMut(&Certification) -> ControlFlow<()>,
+        ) {
+            self.0.certifications(p, v);
+        }
+    }
+
+    #[test]
+    fn approval_and_certification_answers_agree_with_the_query_definition() {
+        let at = |y: i32, d: u32| Utc.with_ymd_and_hms(y, 1, d, 0, 0, 0).unwrap();
+        let s = MemoryEvidence::new();
+        let scope = |cats: &[&str], dest: &str| {
+            Scope::new(
+                cats.iter().map(|c| c.parse::<Category>().unwrap()),
+                dest.parse().unwrap(),
+                OperationSet::all(),
+            )
+            .unwrap()
+        };
+        let approval = |id: &str, authority: &str, mechanism: &str, holder: &str, sc: Scope| {
+            Approval::new(
+                id.parse().unwrap(),
+                authority.parse().unwrap(),
+                mechanism.parse().unwrap(),
+                holder.parse().unwrap(),
+                sc,
+                at(2025, 1),
+            )
+            .unwrap()
+        };
+        for a in [
+            approval(
+                "a1",
+                "CN-CAC",
+                "cac_assessment",
+                "acme",
+                scope(&["personal.sensitive"], "US"),
+            ),
+            approval(
+                "a2",
+                "CN-CAC",
+                "cn_standard_contract",
+                "acme",
+                scope(&["personal"], "US,GB"),
+            )
+            .revoked(at(2026, 10))
+            .unwrap(),
+            approval("a3", "EU-COM", "scc", "acme", scope(&["personal"], "US"))
+                .valid_until(at(2027, 1))
+                .unwrap(),
+            approval(
+                "a4",
+                "CN-CAC",
+                "pip_certification",
+                "beta",
+                scope(&["personal"], "GB"),
+            ),
+            // Same mechanism name under another authority: matched by both names, never one.
+            approval(
+                "a5",
+                "EU-COM",
+                "cac_assessment",
+                "beta",
+                scope(&["personal"], "US"),
+            ),
+        ] {
+            s.add_approval(a).unwrap();
+        }
+        let cert = |id: &str, name: &str, until: Option<DateTime<Utc>>| {
+            Certification::new(
+                id.parse().unwrap(),
+                name.parse().unwrap(),
+                at(2026, 1),
+                until,
+            )
+            .unwrap()
+        };
+        s.certify("lab".parse().unwrap(), cert("c1", "eu-us-dpf", None))
+            .unwrap();
+        s.certify(
+            "lab".parse().unwrap(),
+            cert("c2", "apec-cbpr", Some(at(2026, 5))),
+        )
+        .unwrap();
+        s.certify("cloud".parse().unwrap(), cert("c3", "apec-cbpr", None))
+            .unwrap();
+        let mut pack = String::from(
+            "format = 1\nid = \"t\"\ntitle = \"t\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\nsummary = \"t\"\n[[sources]]\ntitle = \"t\"\nchecked = \"2026-01-01\"\n",
+        );
+        for (k, basis) in [
+            "approval = { authorities = [\"CN-CAC\"], mechanisms = [\"cac_assessment\", \"cn_standard_contract\"] }",
+            "approval = { authorities = [\"EU-COM\", \"CN-CAC\"] }",
+            "recipient_certified = [\"eu-us-dpf\", \"apec-cbpr\"]",
+        ]
+        .iter()
+        .enumerate()
+        {
+            pack.push_str(&format!(
+                "[[rules]]\nid = \"r{k}\"\nsummary = \"s\"\ncite = \"c\"\napplies_when = {{}}\n[[rules.require]]\nname = \"b\"\n{basis}\n"
+            ));
+        }
+        let engine = Engine::builder()
+            .pack(crate::PolicyPack::from_toml_str(&pack).unwrap())
+            .build()
+            .unwrap();
+        let visiting = Visiting(&s);
+        let (mut asked, mut found) = (0, 0);
+        for exporter in ["acme", "beta", "nobody"] {
+            for recipient in ["lab", "cloud", "stranger"] {
+                for when in [
+                    at(2024, 1),
+                    at(2025, 1),
+                    at(2026, 3),
+                    at(2026, 10),
+                    at(2027, 1),
+                ] {
+                    for cats in [&["personal.contact"][..], &["personal.sensitive.health"]] {
+                        for dest in ["US", "GB"] {
+                            let t = Transfer::builder()
+                                .operation(crate::Operation::Transfer)
+                                .destination(dest.parse().unwrap())
+                                .data(crate::DataItem::of_subject(
+                                    crate::Subject::new("u".parse().unwrap()),
+                                    cats.iter().map(|c| c.parse::<Category>().unwrap()),
+                                    "CN".parse().unwrap(),
+                                ))
+                                .exporter(crate::Party::new(exporter.parse().unwrap()))
+                                .recipient(crate::Party::new(recipient.parse().unwrap()))
+                                .at(when)
+                                .build(&engine)
+                                .unwrap();
+                            let compact = engine.evaluate(&t, &s);
+                            let defined = engine.evaluate(&t, &visiting);
+                            let ids = |d: &crate::Decision<'_>| -> Vec<String> {
+                                d.rules()
+                                    .flat_map(|r| {
+                                        r.evidence()
+                                            .iter()
+                                            .map(|e| e.id().to_string())
+                                            .collect::<Vec<_>>()
+                                    })
+                                    .collect()
+                            };
+                            assert_eq!(compact.report(), defined.report(), "{t:?}");
+                            asked += 3;
+                            found += ids(&compact).len();
+                        }
+                    }
+                }
+            }
+        }
+        assert!(found > asked / 10 && found < asked, "{found} of {asked}");
     }
 
     #[test]
