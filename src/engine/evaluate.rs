@@ -91,7 +91,13 @@ fn run<'a, E: Evidence + ?Sized>(
                 || head
                     .cats
                     .is_some_and(|c| !c.intersects(&t.key.category_union))
-                || !conditions_hold(p, &rule.conds, None, t, ev)
+                || !conditions_hold(
+                    p,
+                    rule.conds.get(..rule.checked).unwrap_or(&rule.conds),
+                    None,
+                    t,
+                    ev,
+                )
             {
                 continue;
             }

@@ -389,7 +389,11 @@ pub(crate) struct CRule {
     pub summary: String,
     pub cite: String,
     pub in_force: Period,
+    /// The applicability conditions (a conjunction); those the rule index guarantees for
+    /// every candidate it hands over come last.
     pub conds: Vec<CCond>,
+    /// How many of `conds` evaluation checks (the rest hold for every candidate).
+    pub checked: usize,
     pub cats: Option<CatSet>,
     pub prohibit: bool,
     /// Whether some basis reads evidence (consent, approval, certification, volume).
@@ -779,6 +783,7 @@ fn compile(
                 summary: r.summary.clone(),
                 cite: r.cite.clone(),
                 in_force: r.in_force.intersect(&ast.effective),
+                checked: conds.len(),
                 conds,
                 cats,
                 prohibit,
@@ -797,7 +802,22 @@ fn compile(
         }
     }
     program.fingerprint = fnv1a(&fp);
-    program.index = build_index(&program);
+    let (index, keys) = build_index(&program);
+    program.index = index;
+    // What the index guarantees (operations, an exact key) goes last and is not checked
+    // again: `conds[..checked]` is what a candidate must still meet.
+    for (r, key) in program.rules.iter_mut().zip(keys) {
+        let (guaranteed, residual): (Vec<_>, Vec<_>) = std::mem::take(&mut r.conds)
+            .into_iter()
+            .enumerate()
+            .partition(|(i, c)| Some(*i) == key || matches!(c, CCond::Ops(_)));
+        r.checked = residual.len();
+        r.conds = residual
+            .into_iter()
+            .chain(guaranteed)
+            .map(|(_, c)| c)
+            .collect();
+    }
     program.volume_conditions = program
         .rules
         .iter()
@@ -1003,28 +1023,29 @@ fn timed_set(program: &Program, groups: &[Group], list: &[JurRef]) -> TimedSet {
     TimedSet { breaks, sets }
 }
 
-fn build_index(program: &Program) -> RuleIndex {
+/// The rule index, and per rule the position of the condition its key makes hold for every
+/// candidate the index hands over (if any).
+fn build_index(program: &Program) -> (RuleIndex, Vec<Option<usize>>) {
     let mut keyed: Vec<Vec<Vec<u32>>> = (0..KEY_PLACES.len())
         .map(|_| vec![Vec::new(); 4 * COUNTRY_COUNT])
         .collect();
     let mut index = RuleIndex::default();
+    let mut guaranteed = Vec::with_capacity(program.rules.len());
     for (ri, r) in program.rules.iter().enumerate() {
         let Ok(ri) = u32::try_from(ri) else { continue };
-        let ops = r
-            .conds
-            .iter()
-            .find_map(|c| match c {
-                CCond::Ops(m) => Some(*m),
-                _ => None,
-            })
-            .unwrap_or(0b1111);
+        // Every operation condition holds for the lists the rule is put in.
+        let ops = r.conds.iter().fold(0b1111, |all, c| match c {
+            CCond::Ops(m) => all & m,
+            _ => all,
+        });
         // The key: the positive place condition naming the fewest countries (ever, over the
         // set's periods), places every act states before optional ones. Malformed sets (no
         // set in force at some instant: the condition then holds) are never keys.
         let key = r
             .conds
             .iter()
-            .filter_map(|c| match c {
+            .enumerate()
+            .filter_map(|(position, c)| match c {
                 CCond::Place {
                     place,
                     set,
@@ -1039,11 +1060,20 @@ fn build_index(program: &Program) -> RuleIndex {
                         .collect();
                     countries.sort_unstable();
                     countries.dedup();
-                    Some((slot, countries))
+                    // The bucket of the act's country holds exactly when the set never
+                    // changes and names only countries: a candidate from the index then meets
+                    // the condition (from the list for an unstated place, it holds anyway).
+                    let exact = set.breaks.is_empty()
+                        && set
+                            .sets
+                            .iter()
+                            .all(|s| s.ids().all(|id| usize::from(id) < COUNTRY_COUNT));
+                    Some((slot, countries, exact.then_some(position)))
                 }
                 _ => None,
             })
-            .min_by_key(|(slot, countries)| (countries.len(), *slot >= 3, *slot));
+            .min_by_key(|(slot, countries, _)| (countries.len(), *slot >= 3, *slot));
+        guaranteed.push(key.as_ref().and_then(|(_, _, exact)| *exact));
         for op in Operation::ALL {
             if ops & op.bit() == 0 {
                 continue;
@@ -1054,7 +1084,7 @@ fn build_index(program: &Program) -> RuleIndex {
                         w.push(ri);
                     }
                 }
-                Some((slot, countries)) => {
+                Some((slot, countries, _)) => {
                     let Some(place) = index.places.get_mut(*slot) else {
                         continue;
                     };
@@ -1088,7 +1118,7 @@ fn build_index(program: &Program) -> RuleIndex {
             .starts
             .push(u32::try_from(place.rules.len()).unwrap_or(u32::MAX));
     }
-    index
+    (index, guaranteed)
 }
 
 #[cfg(test)]
@@ -1236,6 +1266,87 @@ mod tests {
             counts[0] > 0 && counts[1] > 0 && counts[4] > 0 && counts[5] > 0,
             "{counts:?}"
         );
+    }
+
+    #[test]
+    fn the_index_skips_only_the_conditions_it_guarantees() {
+        // Three rules keyed on the collection place: by countries only (the key condition is
+        // exact and not checked again), by a division (not exact: another division of the
+        // country must not make it apply), by a group with a dated member (not exact).
+        let pack = r#"
+format = 1
+id = "t"
+title = "t"
+kind = "law"
+issuer = "CN"
+version = "1"
+summary = "t"
+subdivisions = ["CN-GD", "CN-SH"]
+[[sources]]
+title = "t"
+checked = "2026-01-01"
+[groups.LATER]
+summary = "JP from 2026"
+members = ["KR"]
+dated = [{ code = "JP", from = "2026-01-01" }]
+[[rules]]
+id = "countries"
+summary = "s"
+cite = "c"
+prohibit = true
+applies_when = { collected_in = ["FR", "DE"], operations = ["transfer"] }
+[[rules]]
+id = "division"
+summary = "s"
+cite = "c"
+prohibit = true
+applies_when = { collected_in = ["CN-GD"] }
+[[rules]]
+id = "dated"
+summary = "s"
+cite = "c"
+prohibit = true
+applies_when = { collected_in = ["LATER"] }
+"#;
+        let e = Engine::builder()
+            .pack(crate::PolicyPack::from_toml_str(pack).unwrap())
+            .build()
+            .unwrap();
+        let checked: Vec<(usize, usize)> = e
+            .program
+            .rules
+            .iter()
+            .map(|r| (r.checked, r.conds.len()))
+            .collect();
+        assert_eq!(checked, [(0, 2), (1, 1), (1, 1)]);
+        let applies = |collected: &str, year: i32, op: Operation| -> Vec<String> {
+            let t = Transfer::builder()
+                .operation(op)
+                .destination("US".parse().unwrap())
+                .data(crate::DataItem::bulk(
+                    ["personal.contact".parse().unwrap()],
+                    collected.parse().unwrap(),
+                    0,
+                    1,
+                ))
+                .exporter(crate::Party::new("acme".parse().unwrap()))
+                .at(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, year, 6, 1, 0, 0, 0).unwrap())
+                .build(&e)
+                .unwrap();
+            e.evaluate(&t, &crate::NoEvidence)
+                .rules()
+                .map(|r| r.rule_id().to_owned())
+                .collect()
+        };
+        assert_eq!(applies("FR", 2026, Operation::Transfer), ["countries"]);
+        assert!(applies("FR", 2026, Operation::Store).is_empty());
+        assert!(applies("GB", 2026, Operation::Transfer).is_empty());
+        assert_eq!(applies("CN-GD", 2026, Operation::Transfer), ["division"]);
+        assert!(applies("CN-SH", 2026, Operation::Transfer).is_empty());
+        assert!(applies("CN", 2026, Operation::Transfer).is_empty());
+        assert_eq!(applies("JP", 2026, Operation::Transfer), ["dated"]);
+        assert!(applies("JP", 2025, Operation::Transfer).is_empty());
+        assert_eq!(applies("KR", 2025, Operation::Transfer), ["dated"]);
     }
 
     #[test]
