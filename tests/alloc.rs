@@ -128,6 +128,52 @@ fn the_allow_path_allocates_nothing() {
 }
 
 #[test]
+fn four_satisfied_rules_with_evidence_allocate_nothing() {
+    // Four rules, each satisfied by a consent: the decision's inline capacity (four outcomes,
+    // four evidence items) holds them all.
+    let mut pack = String::from(
+        "format = 1\nid = \"four\"\ntitle = \"t\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\nsummary = \"t\"\n[[sources]]\ntitle = \"t\"\nchecked = \"2026-01-01\"\n",
+    );
+    for k in 0..4 {
+        pack.push_str(&format!(
+            "[[rules]]\nid = \"r{k}\"\nsummary = \"s\"\ncite = \"c\"\napplies_when = {{}}\n[[rules.require]]\nname = \"consent\"\nconsent = {{ min_kind = \"express\" }}\n"
+        ));
+    }
+    let e = Engine::builder()
+        .pack(crossborder::PolicyPack::from_toml_str(&pack).unwrap())
+        .build()
+        .unwrap();
+    let store = MemoryEvidence::new();
+    store
+        .grant(
+            Consent::new(
+                "c-1".parse().unwrap(),
+                "u-42".parse().unwrap(),
+                ConsentKind::Express,
+                Scope::new(
+                    ["personal".parse().unwrap()],
+                    "US".parse().unwrap(),
+                    OperationSet::all(),
+                )
+                .unwrap(),
+                Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let t = transfer(&e, "personal.contact", "CN", Operation::Transfer);
+    let d = e.evaluate(&t, &store);
+    assert!(d.is_allowed());
+    assert_eq!(d.rules().map(|r| r.evidence().len()).sum::<usize>(), 4);
+    let n = allocations_during(|| {
+        for _ in 0..100 {
+            assert!(e.evaluate(&t, &store).is_allowed());
+        }
+    });
+    assert_eq!(n, 0, "allocated {n} times in 100 evaluations");
+}
+
+#[test]
 fn the_counter_sees_allocations() {
     // Guards the test above against a counter that never counts.
     let n = allocations_during(|| {

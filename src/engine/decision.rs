@@ -144,8 +144,9 @@ pub(crate) struct Outcome {
     pub verdict: Verdict,
 }
 
-/// The evidence a decision records, inline for up to two items.
-pub(crate) type EvidenceList = SmallVec<[EvidenceRef; 2]>;
+/// The evidence a decision records, inline for up to four items (one per rule of a decision
+/// whose outcomes are inline).
+pub(crate) type EvidenceList = SmallVec<[EvidenceRef; 4]>;
 
 /// A position in a decision's lists (they never reach `u32::MAX` items).
 pub(crate) fn position(len: usize) -> u32 {
