@@ -35,6 +35,20 @@ fn transfer(e: &Engine, category: &str, collected: &str, op: Operation) -> Trans
         .unwrap()
 }
 
+/// Grants `u-42` a consent from 2026-01-01.
+fn grant(store: &MemoryEvidence, id: &str, kind: ConsentKind, scope: Scope) {
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let c = Consent::new(
+        id.parse().unwrap(),
+        "u-42".parse().unwrap(),
+        kind,
+        scope,
+        t0,
+    )
+    .unwrap();
+    store.grant(c).unwrap();
+}
+
 #[test]
 fn the_allow_path_allocates_nothing() {
     let e = Engine::builder().enable("cn-pledge-2015").build().unwrap();
@@ -49,30 +63,18 @@ fn the_allow_path_allocates_nothing() {
         .unwrap()
     };
     // Decoys first, so the search visits consents that do not cover the act.
-    store
-        .grant(
-            Consent::new(
-                "c-0".parse().unwrap(),
-                "u-42".parse().unwrap(),
-                ConsentKind::Implied,
-                scope(Operation::Transfer),
-                t0,
-            )
-            .unwrap(),
-        )
-        .unwrap();
-    store
-        .grant(
-            Consent::new(
-                "c-1".parse().unwrap(),
-                "u-42".parse().unwrap(),
-                ConsentKind::Express,
-                scope(Operation::Transfer),
-                t0,
-            )
-            .unwrap(),
-        )
-        .unwrap();
+    grant(
+        &store,
+        "c-0",
+        ConsentKind::Implied,
+        scope(Operation::Transfer),
+    );
+    grant(
+        &store,
+        "c-1",
+        ConsentKind::Express,
+        scope(Operation::Transfer),
+    );
     store
         .add_approval(
             Approval::new(
@@ -144,23 +146,13 @@ fn four_satisfied_rules_with_evidence_allocate_nothing() {
         .build()
         .unwrap();
     let store = MemoryEvidence::new();
-    store
-        .grant(
-            Consent::new(
-                "c-1".parse().unwrap(),
-                "u-42".parse().unwrap(),
-                ConsentKind::Express,
-                Scope::new(
-                    ["personal".parse().unwrap()],
-                    "US".parse().unwrap(),
-                    OperationSet::all(),
-                )
-                .unwrap(),
-                Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            )
-            .unwrap(),
-        )
-        .unwrap();
+    let everything = Scope::new(
+        ["personal".parse().unwrap()],
+        "US".parse().unwrap(),
+        OperationSet::all(),
+    )
+    .unwrap();
+    grant(&store, "c-1", ConsentKind::Express, everything);
     let t = transfer(&e, "personal.contact", "CN", Operation::Transfer);
     let d = e.evaluate(&t, &store);
     assert!(d.is_allowed());

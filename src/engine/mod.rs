@@ -1268,6 +1268,28 @@ mod tests {
         );
     }
 
+    /// A bulk act on contact data collected in `collected`, to the US, by `acme`.
+    fn contact_data_to_us(
+        e: &Engine,
+        collected: &str,
+        op: Operation,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Transfer {
+        Transfer::builder()
+            .operation(op)
+            .destination("US".parse().unwrap())
+            .data(crate::DataItem::bulk(
+                ["personal.contact".parse().unwrap()],
+                collected.parse().unwrap(),
+                0,
+                1,
+            ))
+            .exporter(crate::Party::new("acme".parse().unwrap()))
+            .at(at)
+            .build(e)
+            .unwrap()
+    }
+
     #[test]
     fn the_index_skips_only_the_conditions_it_guarantees() {
         // Three rules keyed on the collection place: by countries only (the key condition is
@@ -1320,19 +1342,8 @@ applies_when = { collected_in = ["LATER"] }
             .collect();
         assert_eq!(checked, [(0, 2), (1, 1), (1, 1)]);
         let applies = |collected: &str, year: i32, op: Operation| -> Vec<String> {
-            let t = Transfer::builder()
-                .operation(op)
-                .destination("US".parse().unwrap())
-                .data(crate::DataItem::bulk(
-                    ["personal.contact".parse().unwrap()],
-                    collected.parse().unwrap(),
-                    0,
-                    1,
-                ))
-                .exporter(crate::Party::new("acme".parse().unwrap()))
-                .at(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, year, 6, 1, 0, 0, 0).unwrap())
-                .build(&e)
-                .unwrap();
+            let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, year, 6, 1, 0, 0, 0).unwrap();
+            let t = contact_data_to_us(&e, collected, op, at);
             e.evaluate(&t, &crate::NoEvidence)
                 .rules()
                 .map(|r| r.rule_id().to_owned())
@@ -1353,19 +1364,8 @@ applies_when = { collected_in = ["LATER"] }
     fn index_keys_rules_by_collection_country() {
         let e = Engine::builder().enable("cn-pledge-2015").build().unwrap();
         let t = |collected: &str| {
-            Transfer::builder()
-                .operation(Operation::Store)
-                .destination("US".parse().unwrap())
-                .data(crate::DataItem::bulk(
-                    ["personal.contact".parse().unwrap()],
-                    collected.parse().unwrap(),
-                    0,
-                    1,
-                ))
-                .exporter(crate::Party::new("acme".parse().unwrap()))
-                .at(chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap())
-                .build(&e)
-                .unwrap()
+            let at = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+            contact_data_to_us(&e, collected, Operation::Store, at)
         };
         let count = |t: &Transfer| -> usize {
             let mut n = 0;
