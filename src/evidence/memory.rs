@@ -1299,6 +1299,23 @@ mod tests {
         assert_eq!(s.counts().0, 200);
     }
 
+    /// An engine with one rule per basis: rule `r{k}` applies to every act and requires
+    /// `bases[k]` (a basis in pack TOML, e.g. `consent = { min_kind = "express" }`).
+    fn engine_requiring(bases: &[&str]) -> Engine {
+        let mut pack = String::from(
+            "format = 1\nid = \"t\"\ntitle = \"t\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\nsummary = \"t\"\n[[sources]]\ntitle = \"t\"\nchecked = \"2026-01-01\"\n",
+        );
+        for (k, basis) in bases.iter().enumerate() {
+            pack.push_str(&format!(
+                "[[rules]]\nid = \"r{k}\"\nsummary = \"s\"\ncite = \"c\"\napplies_when = {{}}\n[[rules.require]]\nname = \"b\"\n{basis}\n"
+            ));
+        }
+        Engine::builder()
+            .pack(crate::PolicyPack::from_toml_str(&pack).unwrap())
+            .build()
+            .unwrap()
+    }
+
     /// Answers `find_consent` through the trait's default (visiting rebuilt consents).
     struct Visiting<'a>(&'a MemoryEvidence);
 
@@ -1397,25 +1414,11 @@ mod tests {
         .unwrap();
         s.certify("cloud".parse().unwrap(), cert("c3", "apec-cbpr", None))
             .unwrap();
-        let mut pack = String::from(
-            "format = 1\nid = \"t\"\ntitle = \"t\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\nsummary = \"t\"\n[[sources]]\ntitle = \"t\"\nchecked = \"2026-01-01\"\n",
-        );
-        for (k, basis) in [
+        let engine = engine_requiring(&[
             "approval = { authorities = [\"CN-CAC\"], mechanisms = [\"cac_assessment\", \"cn_standard_contract\"] }",
             "approval = { authorities = [\"EU-COM\", \"CN-CAC\"] }",
             "recipient_certified = [\"eu-us-dpf\", \"apec-cbpr\"]",
-        ]
-        .iter()
-        .enumerate()
-        {
-            pack.push_str(&format!(
-                "[[rules]]\nid = \"r{k}\"\nsummary = \"s\"\ncite = \"c\"\napplies_when = {{}}\n[[rules.require]]\nname = \"b\"\n{basis}\n"
-            ));
-        }
-        let engine = Engine::builder()
-            .pack(crate::PolicyPack::from_toml_str(&pack).unwrap())
-            .build()
-            .unwrap();
+        ]);
         let visiting = Visiting(&s);
         let (mut asked, mut found) = (0, 0);
         for exporter in ["acme", "beta", "nobody"] {
@@ -1532,18 +1535,10 @@ mod tests {
         assert_eq!(s.consents_of(&"u".parse().unwrap()), grants[..3].to_vec());
         // Queries as the engine asks them: one rule per (kind, informed) requirement, naming
         // no categories (every category of the data must be covered).
-        let mut pack = String::from(
-            "format = 1\nid = \"t\"\ntitle = \"t\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\nsummary = \"t\"\n[[sources]]\ntitle = \"t\"\nchecked = \"2026-01-01\"\n",
-        );
-        for (k, (min, informed)) in [("express", false), ("written", true)].iter().enumerate() {
-            pack.push_str(&format!(
-                "[[rules]]\nid = \"r{k}\"\nsummary = \"s\"\ncite = \"c\"\napplies_when = {{}}\n[[rules.require]]\nname = \"consent\"\nconsent = {{ min_kind = \"{min}\", informed_of_risks = {informed} }}\n"
-            ));
-        }
-        let engine = Engine::builder()
-            .pack(crate::PolicyPack::from_toml_str(&pack).unwrap())
-            .build()
-            .unwrap();
+        let engine = engine_requiring(&[
+            "consent = { min_kind = \"express\", informed_of_risks = false }",
+            "consent = { min_kind = \"written\", informed_of_risks = true }",
+        ]);
         let p = &engine.program;
         let subjects = ["u", "v"];
         let instants = [
@@ -1683,11 +1678,7 @@ mod tests {
                 .unwrap()
                 .and_utc()
         };
-        let pack = "format = 1\nid = \"t\"\ntitle = \"t\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\nsummary = \"t\"\n[[sources]]\ntitle = \"t\"\nchecked = \"2026-01-01\"\n[[rules]]\nid = \"r\"\nsummary = \"s\"\ncite = \"c\"\napplies_when = {}\n[[rules.require]]\nname = \"consent\"\nconsent = { min_kind = \"express\" }\n";
-        let engine = Engine::builder()
-            .pack(crate::PolicyPack::from_toml_str(pack).unwrap())
-            .build()
-            .unwrap();
+        let engine = engine_requiring(&["consent = { min_kind = \"express\" }"]);
         let s = MemoryEvidence::new();
         let scope = Scope::new(
             ["personal".parse().unwrap()],
