@@ -1,4 +1,4 @@
-//! Benchmark workload cb-1 (`/work/shared/bench/cb-1.md`) on crossborder.
+//! Benchmark workload cb-1 (described in `benches/cb1/README.md`) on crossborder.
 //!
 //! `cargo bench --bench cb1` (full run) or `cargo bench --bench cb1 -- --quick` (short run).
 //!
@@ -30,7 +30,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use crossborder::{Decision, Engine, Operation, PackLoader, Transfer, Verdict};
+use crossborder::decision::{RuleResult, Verdict};
+use crossborder::{Decision, Engine, Operation, PackLoader, Transfer};
 
 // The cb-1 workload (vocabulary, generator, native store, plain-Rust reference, digest) and the
 // crossborder side (vocabulary mapping, evidence loading, `Transfer` building): one copy under
@@ -52,7 +53,7 @@ use workload::{
 
 /// The engine's decision in the reference's terms (evidence ids parsed back to numbers).
 fn outcome_of(d: &Decision<'_>) -> Outcome {
-    let ev_num = |r: &crossborder::RuleResult<'_>, prefix: &str| -> u32 {
+    let ev_num = |r: &RuleResult<'_>, prefix: &str| -> u32 {
         let e = r.evidence();
         assert_eq!(e.len(), 1, "one piece of evidence expected: {e:?}");
         e[0].id()

@@ -65,7 +65,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))
     };
     let act = |id: &str, op: Operation, dest: &str, data: DataItem, exp: &Party, when| {
-        Transfer::builder()
+        // Values and transfers fail at different stages; `crossborder::Error` takes both.
+        let transfer = Transfer::builder()
             .id(id.parse()?)
             .operation(op)
             .destination(dest.parse()?)
@@ -73,7 +74,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .exporter(exp.clone())
             .recipient(recipient.clone())
             .at(when)
-            .build(&engine)
+            .build(&engine)?;
+        Ok::<_, crossborder::Error>(transfer)
     };
 
     let cases: Vec<(&str, Transfer, Effect)> = vec![
@@ -185,9 +187,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// judged by every regime that governs it.
 fn laws() -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = Engine::builder();
-    for id in crossborder::BUILTIN_IDS {
+    for id in crossborder::pack::BUILTIN_IDS {
         if crossborder::PolicyPack::builtin(id)
-            .is_some_and(|p| p.kind() == crossborder::PackKind::Law)
+            .is_some_and(|p| p.kind() == crossborder::pack::PackKind::Law)
         {
             builder = builder.enable(id);
         }

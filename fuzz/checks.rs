@@ -1,4 +1,4 @@
-//! The checks each fuzz target runs, shared with `tests/fuzz_regressions.rs`, which replays
+//! The checks each fuzz target runs, shared with `tests/it/fuzz_regressions.rs`, which replays
 //! every committed reproducer through the same functions. Each check panics when a guarantee
 //! is broken; any other outcome (including a clean error) is a pass.
 
@@ -7,9 +7,10 @@
 use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
+use crossborder::pack::BUILTIN_IDS;
 use crossborder::{
-    Approval, BUILTIN_IDS, Certification, Consent, ConsentKind, DataItem, Engine, MemoryEvidence,
-    Operation, OperationSet, Party, PolicyPack, Role, Scope, Subject, TransferBuilder,
+    Approval, Certification, Consent, ConsentKind, DataItem, Engine, MemoryEvidence, Operation,
+    OperationSet, Party, PolicyPack, Role, Scope, Subject, TransferBuilder,
 };
 
 /// An engine with every built-in pack enabled.
@@ -344,10 +345,10 @@ pub(crate) fn evaluate(data: &[u8]) {
     assert_eq!(d1.report(), d2.report(), "evaluation is not deterministic");
     let prohibited = d1
         .rules()
-        .any(|r| r.verdict() == crossborder::Verdict::Prohibited);
+        .any(|r| r.verdict() == crossborder::decision::Verdict::Prohibited);
     let unmet = d1
         .rules()
-        .any(|r| r.verdict() == crossborder::Verdict::Unmet);
+        .any(|r| r.verdict() == crossborder::decision::Verdict::Unmet);
     assert_eq!(
         d1.is_allowed(),
         !prohibited && !unmet && d1.diagnostics().is_empty(),
@@ -355,7 +356,7 @@ pub(crate) fn evaluate(data: &[u8]) {
     );
     for r in d1.rules() {
         assert_eq!(
-            r.verdict() == crossborder::Verdict::Unmet,
+            r.verdict() == crossborder::decision::Verdict::Unmet,
             !r.missing().is_empty(),
             "an unmet rule must say what is missing"
         );

@@ -3,32 +3,41 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_debug_implementations)]
 
+// The layers, bottom to top; each imports only those above it in this list (tests/it/layering.rs
+// checks): error ← model ← pack ← evidence (model only) ← engine.
 pub mod _documentation;
 mod engine;
 mod error;
-mod evidence;
+pub mod evidence;
 mod model;
-mod policy;
+pub mod pack;
 
-pub use engine::{
-    Decision, DecisionReport, Diagnostic, Effect, Engine, EngineBuilder, EvidenceKind, EvidenceRef,
-    MissingItem, MissingSet, ObligationReport, PackRef, RuleReport, RuleResult, Verdict,
-};
+/// What a decision says: its effect, each applicable rule's result, the evidence it relied on,
+/// and the diagnostics of an evaluation that failed closed.
+pub mod decision {
+    pub use crate::engine::decision::*;
+}
+
+/// Owned, serializable reports of decisions (the JSON form of a [`Decision`]).
+pub mod report {
+    pub use crate::engine::report::*;
+}
+
+/// The date and time library the API's instants come from, re-exported so that a host needs no
+/// dependency of its own to build one (`crossborder::chrono::Utc`).
+pub use chrono;
+
+pub use engine::decision::{Decision, Effect};
+pub use engine::{Engine, EngineBuilder, Transfer};
 pub use error::{
-    BuildError, BuildErrorKind, Location, ModelError, ModelErrorKind, PackError, PackProblem,
-    PackProblemKind,
+    BuildError, BuildErrorKind, Error, Location, ModelError, ModelErrorKind, PackError,
+    PackProblem, PackProblemKind, StoreError, StoreErrorKind, TransferError, TransferErrorKind,
 };
-pub use evidence::{
-    ApprovalQuery, CertificationQuery, ConsentQuery, Evidence, EvidenceSnapshot, MemoryEvidence,
-    NoEvidence, ScopeQuery, VolumeCount, VolumeQuery,
-};
+pub use evidence::{Evidence, MemoryEvidence, NoEvidence};
 pub use model::{
     Approval, Authority, Category, Certification, CertificationName, Consent, ConsentKind,
     DataItem, EvidenceId, Individuals, Jurisdiction, JurisdictionSet, MAX_ID_LEN, MAX_NAME_LEN,
     Mechanism, Operation, OperationSet, Party, PartyId, Purpose, Role, Scope, Subject, SubjectId,
-    Tag, Transfer, TransferBuilder,
+    Tag, TransferBuilder,
 };
-pub use policy::{
-    BUILTIN_IDS, FORMAT_VERSION, Limits, OptionInfo, PackKind, PackLoader, PolicyPack, RuleInfo,
-    SourceInfo,
-};
+pub use pack::{PackLoader, PolicyPack};

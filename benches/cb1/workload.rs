@@ -1,4 +1,4 @@
-//! The cb-1 workload: vocabulary, generator (draw for draw as /work/shared/bench/cb-1.md specifies)
+//! The cb-1 workload: vocabulary, generator (draw for draw as `benches/cb1/README.md` specifies)
 //! and a plain-Rust reference evaluator.
 //!
 //! One copy, shared by two crates: the bench `benches/cb1.rs` (`#[path = "cb1/workload.rs"]`)

@@ -1,4 +1,4 @@
-# Benchmark workload cb-1 (/work/shared/bench/cb-1.md), rules R1-R3, in Rego (v1 syntax).
+# Benchmark workload cb-1 (benches/cb1/README.md), rules R1-R3, in Rego (v1 syntax).
 #
 # input = {
 #   "request":   {"category", "collected_in", "destination", "operation": string, "at": number},

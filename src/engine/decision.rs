@@ -1,15 +1,19 @@
-//! Decisions: what evaluation returns (indices only), and their lazy rendering as text and JSON.
+//! Decisions: what evaluation returns (indices into the engine, so the hot path copies
+//! little), and the accessors that render each applicable rule's result on demand.
+//!
+//! The owned, serializable forms are in [`crate::report`]; the wording of explanations in
+//! `explain.rs`.
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 use smallvec::SmallVec;
 
-use super::evaluate::triggers;
-use super::{CAlt, CBasis, CRule, Engine, Program};
-use crate::model::{EvidenceId, Individuals, Transfer};
-use crate::policy::validate::{Obligation, Who};
+use super::Engine;
+use super::prepare::Transfer;
+use super::program::{Alternative, Program, Rule};
+use super::report::{DecisionReport, MissingSet, ObligationReport, RuleReport};
+use crate::model::EvidenceId;
 
 /// The outcome: may the act go ahead?
 ///
@@ -37,7 +41,9 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    fn as_str(self) -> &'static str {
+    /// The name used in JSON and explanations.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Prohibited => "prohibited",
             Verdict::Satisfied => "satisfied",
@@ -81,14 +87,21 @@ impl EvidenceRef {
     }
 }
 
-impl fmt::Display for EvidenceRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let k = match self.kind {
+impl EvidenceKind {
+    /// The name used in JSON and explanations.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
             EvidenceKind::Consent => "consent",
             EvidenceKind::Approval => "approval",
             EvidenceKind::Certification => "certification",
-        };
-        write!(f, "{k} `{}`", self.id)
+        }
+    }
+}
+
+impl fmt::Display for EvidenceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind.as_str(), self.id)
     }
 }
 
@@ -100,7 +113,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     #[cold]
-    pub(crate) fn engine_mismatch(transfer: u64, engine: u64) -> Self {
+    pub(super) fn engine_mismatch(transfer: u64, engine: u64) -> Self {
         Diagnostic {
             message: format!(
                 "the transfer was built for engine {transfer:016x}, not this engine ({engine:016x}): build it again with this engine"
@@ -109,14 +122,14 @@ impl Diagnostic {
     }
 
     #[cold]
-    pub(crate) fn internal(message: String) -> Self {
+    pub(super) fn internal(message: String) -> Self {
         Diagnostic {
             message: format!("internal inconsistency: {message}"),
         }
     }
 
     #[cold]
-    pub(crate) fn store_refused() -> Self {
+    pub(super) fn store_refused() -> Self {
         Diagnostic {
             message: "the evidence store did not run the evaluation (its Evidence::with_view never called the engine back)".to_owned(),
         }
@@ -132,7 +145,7 @@ impl Diagnostic {
 /// One applicable rule's result, as evaluation recorded it: indices into the engine and into
 /// the decision's evidence and failed-basis lists (kept small so a decision copies cheaply).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Outcome {
+pub(super) struct Outcome {
     pub rule: u32,
     /// `Decision::evidence[previous outcome's evidence_end..evidence_end]`: what satisfied
     /// the rule.
@@ -146,10 +159,12 @@ pub(crate) struct Outcome {
 
 /// The evidence a decision records, inline for up to four items (one per rule of a decision
 /// whose outcomes are inline).
-pub(crate) type EvidenceList = SmallVec<[EvidenceRef; 4]>;
+pub(super) type EvidenceList = SmallVec<[EvidenceRef; 4]>;
 
-/// A position in a decision's lists (they never reach `u32::MAX` items).
-pub(crate) fn position(len: usize) -> u32 {
+/// A position in a decision's lists.
+pub(super) fn position(len: usize) -> u32 {
+    // INVARIANT: a decision records at most one item per basis of each applicable rule, and an
+    // engine holds far fewer than `u32::MAX` bases, so the position fits.
     u32::try_from(len).unwrap_or(u32::MAX)
 }
 
@@ -165,6 +180,7 @@ pub(crate) fn position(len: usize) -> u32 {
 ///
 /// ```
 /// # use crossborder::*;
+/// # use crossborder::decision::Verdict;
 /// # use chrono::{TimeZone, Utc};
 /// # let engine = Engine::builder().enable("cn-pledge-2015").build()?;
 /// # let transfer = Transfer::builder().operation(Operation::Transfer).destination("US".parse()?)
@@ -187,16 +203,16 @@ pub(crate) fn position(len: usize) -> u32 {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Decision<'a> {
-    pub(crate) engine: &'a Engine,
-    pub(crate) transfer: &'a Transfer,
-    pub(crate) effect: Effect,
-    pub(crate) outcomes: SmallVec<[Outcome; 4]>,
+    pub(super) engine: &'a Engine,
+    pub(super) transfer: &'a Transfer,
+    pub(super) effect: Effect,
+    pub(super) outcomes: SmallVec<[Outcome; 4]>,
     /// The evidence of every satisfied rule (each outcome names its range).
-    pub(crate) evidence: EvidenceList,
+    pub(super) evidence: EvidenceList,
     /// The failed-basis masks of every unmet rule, one per alternative (each outcome names its
     /// range).
-    pub(crate) failed: SmallVec<[u32; 8]>,
-    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(super) failed: SmallVec<[u32; 8]>,
+    pub(super) diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> Decision<'a> {
@@ -222,6 +238,7 @@ impl<'a> Decision<'a> {
     /// The applicable rules, in pack order.
     pub fn rules(&self) -> impl ExactSizeIterator<Item = RuleResult<'a>> + '_ {
         let (engine, transfer) = (self.engine, self.transfer);
+        let program: &'a Program = &engine.program;
         self.outcomes.iter().enumerate().map(move |(i, o)| {
             // Each outcome's lists start where the previous outcome's end.
             let (ev_from, failed_from) = i
@@ -229,7 +246,10 @@ impl<'a> Decision<'a> {
                 .and_then(|prev| self.outcomes.get(prev))
                 .map_or((0, 0), |p| (p.evidence_end as usize, p.failed_end as usize));
             RuleResult {
-                program: &engine.program,
+                program,
+                // INVARIANT: evaluation records an outcome only for a rule it found in the
+                // program (`decide` checks, and denies with a diagnostic otherwise).
+                rule: program.rules.get(o.rule as usize),
                 transfer,
                 outcome: *o,
                 evidence: self
@@ -303,6 +323,7 @@ impl Serialize for Decision<'_> {
 #[derive(Clone, Debug)]
 pub struct RuleResult<'a> {
     program: &'a Program,
+    rule: Option<&'a Rule>,
     transfer: &'a Transfer,
     outcome: Outcome,
     evidence: SmallVec<[EvidenceRef; 2]>,
@@ -310,9 +331,12 @@ pub struct RuleResult<'a> {
 }
 
 impl<'a> RuleResult<'a> {
-    fn rule(&self) -> Option<&'a CRule> {
-        self.program.rules.get(self.outcome.rule as usize)
+    fn rule(&self) -> Option<&'a Rule> {
+        self.rule
     }
+
+    // The accessors below fall back to `""` only for an outcome whose rule the program does
+    // not hold, which evaluation never records (see `Decision::rules`).
 
     /// The id of the pack the rule belongs to.
     #[must_use]
@@ -342,7 +366,7 @@ impl<'a> RuleResult<'a> {
         self.outcome.verdict
     }
 
-    fn alt(&self) -> Option<&'a CAlt> {
+    fn alt(&self) -> Option<&'a Alternative> {
         if self.outcome.verdict != Verdict::Satisfied {
             return None;
         }
@@ -395,7 +419,9 @@ impl<'a> RuleResult<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| mask & (1u32 << (i % 32)) != 0)
-                    .map(|(_, b)| describe(self.program, rule, b, self.transfer))
+                    .map(|(_, b)| {
+                        super::explain::missing_item(self.program, rule, b, self.transfer)
+                    })
                     .collect(),
             })
             .collect()
@@ -415,366 +441,5 @@ impl<'a> RuleResult<'a> {
             obligations: self.obligations(),
             missing: self.missing(),
         }
-    }
-}
-
-fn quoted_list<T: fmt::Display>(items: &[T], conj: &str) -> String {
-    let q: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
-    match q.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} {conj} {last}", init.join(", ")),
-    }
-}
-
-fn instant(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
-
-/// "covering `a` and `b` to `US` for `transfer`" for the categories that made the rule apply.
-fn act_scope(p: &Program, rule: &CRule, t: &Transfer) -> String {
-    let cats: Vec<String> = t
-        .data
-        .data
-        .categories()
-        .iter()
-        .zip(&t.key.categories)
-        .filter(|(_, id)| triggers(p, rule, **id))
-        .map(|(c, _)| c.to_string())
-        .collect();
-    let mut s = format!(
-        "covering {} to `{}` for `{}`",
-        quoted_list(&cats, "and"),
-        t.data.destination,
-        t.data.operation
-    );
-    if let Some(pu) = &t.data.purpose {
-        s.push_str(&format!(" (purpose `{pu}`)"));
-    }
-    s
-}
-
-fn describe(p: &Program, rule: &CRule, b: &CBasis, t: &Transfer) -> MissingItem {
-    let at = instant(t.data.at);
-    let (basis, text) = match b {
-        CBasis::Consent { min, informed } => {
-            let informed = if *informed {
-                ", informed of the risks,"
-            } else {
-                ""
-            };
-            let text = match t.data.data.individuals() {
-                Individuals::One(s) => format!(
-                    "{min} consent of subject `{}`{informed} {}, valid at {at}",
-                    s.id(),
-                    act_scope(p, rule, t)
-                ),
-                Individuals::Bulk { .. } => format!(
-                    "{min} consent{informed} of each individual: a consent basis needs one transfer per subject, not a bulk act"
-                ),
-            };
-            ("consent", text)
-        }
-        CBasis::Approval {
-            authorities,
-            mechanisms,
-            ..
-        } => {
-            let mech = match mechanisms.as_deref() {
-                Some([one]) => format!(" of mechanism `{one}`"),
-                Some(m) => format!(" of mechanism {}", quoted_list(m, "or")),
-                None => String::new(),
-            };
-            (
-                "approval",
-                format!(
-                    "approval by {}{mech} held by `{}` {}, valid at {at}",
-                    quoted_list(authorities, "or"),
-                    t.data.exporter.id(),
-                    act_scope(p, rule, t)
-                ),
-            )
-        }
-        CBasis::DestinationIn { label, .. } => (
-            "destination",
-            format!(
-                "destination `{}` in {} at {at}",
-                t.data.destination,
-                quoted_list(label, "or")
-            ),
-        ),
-        CBasis::RecipientCertified(names, _) => (
-            "certification",
-            match &t.data.recipient {
-                Some(r) => format!(
-                    "certification {} held by recipient `{}`, valid at {at}",
-                    quoted_list(names, "or"),
-                    r.id()
-                ),
-                None => format!(
-                    "a recipient holding certification {}, valid at {at}",
-                    quoted_list(names, "or")
-                ),
-            },
-        ),
-        CBasis::PurposeIn { names, .. } => {
-            ("purpose", format!("purpose {}", quoted_list(names, "or")))
-        }
-        CBasis::RecipientRoles { roles, .. } => (
-            "recipient_role",
-            format!("a recipient whose role is {}", quoted_list(roles, "or")),
-        ),
-        CBasis::Tags { who, names, .. } => {
-            let whose = match who {
-                Who::Exporter => "the exporter",
-                Who::Recipient => "the recipient",
-                Who::Transfer => "the transfer",
-            };
-            (
-                "tags",
-                format!("{whose} tagged {}", quoted_list(names, "and")),
-            )
-        }
-        CBasis::Volume(v) => {
-            let counter = p.counters.get(usize::from(v.counter));
-            let name = counter.map_or("?", |c| &*c.name);
-            let window = counter.map_or_else(String::new, |c| format!(" {}", c.describe_window()));
-            let range = match (v.at_least, v.below) {
-                (Some(a), Some(b)) => format!("at least {a} and fewer than {b}"),
-                (Some(a), None) => format!("at least {a}"),
-                (None, Some(b)) => format!("fewer than {b}"),
-                (None, None) => "any number of".to_owned(),
-            };
-            (
-                "volume",
-                format!(
-                    "{range} individuals in counter `{name}` for exporter `{}`{window}, including this act",
-                    t.data.exporter.id()
-                ),
-            )
-        }
-    };
-    MissingItem {
-        basis: basis.to_owned(),
-        text,
-    }
-}
-
-/// A pack an engine was built from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct PackRef {
-    /// The pack's id.
-    pub id: String,
-    /// Its version.
-    pub version: String,
-    /// Its digest, as 16 hex digits.
-    pub digest: String,
-}
-
-/// An obligation that comes with an allow.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ObligationReport {
-    /// The obligation's id.
-    pub id: String,
-    /// What must be done.
-    pub summary: String,
-    /// Where the law says so, if the pack gives it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cite: Option<String>,
-}
-
-impl From<&Obligation> for ObligationReport {
-    fn from(o: &Obligation) -> Self {
-        ObligationReport {
-            id: o.id.clone(),
-            summary: o.summary.clone(),
-            cite: o.cite.clone(),
-        }
-    }
-}
-
-/// One basis that did not hold.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct MissingItem {
-    /// The kind of basis: `consent`, `approval`, `destination`, `certification`, `purpose`,
-    /// `recipient_role` or `tags`.
-    pub basis: String,
-    /// What would satisfy it, concretely.
-    pub text: String,
-}
-
-/// The bases of one alternative that did not hold.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct MissingSet {
-    /// The alternative's name.
-    pub alternative: String,
-    /// The alternative's summary, if the pack gives one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    /// What is missing (all of it is needed).
-    pub missing: Vec<MissingItem>,
-}
-
-/// One applicable rule in a [`DecisionReport`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct RuleReport {
-    /// The pack's id.
-    pub pack: String,
-    /// The rule's id.
-    pub rule: String,
-    /// The article and instrument.
-    pub cite: String,
-    /// The rule's summary.
-    pub summary: String,
-    /// What the rule concluded.
-    pub verdict: Verdict,
-    /// The alternative that satisfied it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alternative: Option<String>,
-    /// The evidence that satisfied it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<EvidenceRef>,
-    /// The obligations that come with the allow.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub obligations: Vec<ObligationReport>,
-    /// For an unmet rule, what is missing, per alternative.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub missing: Vec<MissingSet>,
-}
-
-/// An owned, serializable explanation of a decision: what auditors keep and the JSON form of a
-/// [`Decision`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct DecisionReport {
-    /// Allow or deny.
-    pub effect: Effect,
-    /// The transfer's id, if it had one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transfer_id: Option<String>,
-    /// The act, in one line.
-    pub act: String,
-    /// The instant of the act.
-    pub at: DateTime<Utc>,
-    /// The packs the engine applied.
-    pub packs: Vec<PackRef>,
-    /// Whether no rule applied.
-    pub no_rule_applies: bool,
-    /// Every applicable rule.
-    pub rules: Vec<RuleReport>,
-    /// Problems met during evaluation.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub diagnostics: Vec<String>,
-}
-
-impl fmt::Display for DecisionReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let effect = match self.effect {
-            Effect::Allow => "ALLOW",
-            Effect::Deny => "DENY",
-        };
-        write!(f, "{effect}: {}", self.act)?;
-        if let Some(id) = &self.transfer_id {
-            write!(f, " [transfer `{id}`]")?;
-        }
-        if self.no_rule_applies {
-            let packs: Vec<&str> = self.packs.iter().map(|p| p.id.as_str()).collect();
-            write!(f, "\n  no rule applies (packs: {})", packs.join(", "))?;
-        }
-        for d in &self.diagnostics {
-            write!(f, "\n  diagnostic: {d}")?;
-        }
-        for r in &self.rules {
-            write!(
-                f,
-                "\n  [{}] {}/{}: {}",
-                r.verdict.as_str(),
-                r.pack,
-                r.rule,
-                r.summary
-            )?;
-            write!(f, "\n      cite: {}", r.cite)?;
-            if let Some(alt) = &r.alternative {
-                write!(f, "\n      basis: {alt}")?;
-                if !r.evidence.is_empty() {
-                    let ev: Vec<String> = r.evidence.iter().map(ToString::to_string).collect();
-                    write!(f, " ({})", ev.join(", "))?;
-                }
-            }
-            for o in &r.obligations {
-                write!(f, "\n      obligation `{}`: {}", o.id, o.summary)?;
-            }
-            if !r.missing.is_empty() {
-                write!(f, "\n      missing, any one of:")?;
-                for m in &r.missing {
-                    let items: Vec<&str> = m.missing.iter().map(|i| i.text.as_str()).collect();
-                    write!(f, "\n        - {}: {}", m.alternative, items.join(" AND "))?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lists_read_as_prose() {
-        assert_eq!(quoted_list::<&str>(&[], "or"), "");
-        assert_eq!(quoted_list(&["a"], "or"), "`a`");
-        assert_eq!(quoted_list(&["a", "b"], "or"), "`a` or `b`");
-        assert_eq!(quoted_list(&["a", "b", "c"], "and"), "`a`, `b` and `c`");
-    }
-
-    #[test]
-    fn reports_render_every_part() {
-        let report = DecisionReport {
-            effect: Effect::Allow,
-            transfer_id: Some("t".into()),
-            act: "transfer of x".into(),
-            at: DateTime::<Utc>::UNIX_EPOCH,
-            packs: vec![PackRef {
-                id: "p".into(),
-                version: "1".into(),
-                digest: "00".into(),
-            }],
-            no_rule_applies: false,
-            rules: vec![RuleReport {
-                pack: "p".into(),
-                rule: "r".into(),
-                cite: "art. 1".into(),
-                summary: "s".into(),
-                verdict: Verdict::Satisfied,
-                alternative: Some("a".into()),
-                evidence: vec![EvidenceRef::new(
-                    EvidenceKind::Approval,
-                    "e".parse().unwrap(),
-                )],
-                obligations: vec![ObligationReport {
-                    id: "o".into(),
-                    summary: "do it".into(),
-                    cite: None,
-                }],
-                missing: Vec::new(),
-            }],
-            diagnostics: vec!["odd".into()],
-        };
-        let text = report.to_string();
-        assert_eq!(
-            text,
-            "ALLOW: transfer of x [transfer `t`]\n  diagnostic: odd\n  [satisfied] p/r: s\n      cite: art. 1\n      basis: a (approval `e`)\n      obligation `o`: do it"
-        );
-        let json = serde_json::to_string(&report).unwrap();
-        assert_eq!(
-            serde_json::from_str::<DecisionReport>(&json).unwrap(),
-            report
-        );
     }
 }

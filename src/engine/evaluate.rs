@@ -3,21 +3,22 @@
 //! them reads evidence (phase 2). Allocates nothing unless a rule is unmet or more than four
 //! rules apply.
 
-use chrono::{DateTime, Utc};
 use smallvec::SmallVec;
 
+use super::Engine;
 use super::decision::{
     Decision, Diagnostic, Effect, EvidenceKind, EvidenceList, EvidenceRef, Outcome, Verdict,
     position,
 };
+use super::ledger::volume_including_act;
+use super::prepare::Transfer;
+use super::program::{Alternative, Basis, Cond, Program, Rule};
 use super::sets::{CatSet, JSet};
-use super::{CAlt, CBasis, CCond, CRule, Engine, Program};
 use crate::evidence::{
-    ApprovalQuery, CertificationQuery, ConsentQuery, Evidence, NoEvidence, ScopeQuery, VolumeQuery,
+    ApprovalQuery, CategoryMask, CertificationQuery, ConsentQuery, Evidence, ScopeQuery,
 };
-use crate::model::{EvidenceId, Individuals, Transfer};
-use crate::policy::format::CountedIndividuals;
-use crate::policy::validate::{Place, Places, Who};
+use crate::model::{EvidenceId, Individuals};
+use crate::pack::ast::{Place, PlaceSet, Who};
 
 pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
     engine: &'a Engine,
@@ -44,21 +45,31 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
     }
     if p.volume_conditions {
         // Conditions read the ledger: conditions and bases from one view of the store.
-        let mut ran = false;
-        ev.with_view(&mut |view| {
-            if !ran {
-                ran = true;
-                run(p, t, view, true, &mut d);
-            }
-        });
-        if !ran {
-            d.effect = Effect::Deny;
-            d.diagnostics.push(Diagnostic::store_refused());
-        }
+        in_one_view(ev, &mut d, |view, d| run(p, t, view, true, d));
     } else {
         run(p, t, ev, false, &mut d);
     }
     d
+}
+
+/// Runs `f` inside the store's view; a store that never calls back denies, with a diagnostic
+/// (fail closed: nothing was decided).
+fn in_one_view<'a, E: Evidence + ?Sized>(
+    ev: &E,
+    d: &mut Decision<'a>,
+    mut f: impl FnMut(&dyn Evidence, &mut Decision<'a>),
+) {
+    let mut ran = false;
+    ev.with_view(&mut |view| {
+        if !ran {
+            ran = true;
+            f(view, d);
+        }
+    });
+    if !ran {
+        d.effect = Effect::Deny;
+        d.diagnostics.push(Diagnostic::store_refused());
+    }
 }
 
 /// Phase 1 (applicable rules) and phase 2 (their verdicts). `in_view`: `ev` is already a view
@@ -91,13 +102,7 @@ fn run<'a, E: Evidence + ?Sized>(
                 || head
                     .cats
                     .is_some_and(|c| !c.intersects(&t.key.category_union))
-                || !conditions_hold(
-                    p,
-                    rule.conds.get(..rule.checked).unwrap_or(&rule.conds),
-                    None,
-                    t,
-                    ev,
-                )
+                || !conditions_hold(p, rule.checked_conds(), None, t, ev)
             {
                 continue;
             }
@@ -115,17 +120,7 @@ fn run<'a, E: Evidence + ?Sized>(
     // Phase 2: the applicable rules' verdicts. The store is asked for a view (a store behind a
     // lock takes it once here) only when some applicable rule reads evidence.
     if needs_evidence && !in_view {
-        let mut ran = false;
-        ev.with_view(&mut |view| {
-            if !ran {
-                ran = true;
-                decide(p, t, view, &applicable, d);
-            }
-        });
-        if !ran {
-            d.effect = Effect::Deny;
-            d.diagnostics.push(Diagnostic::store_refused());
-        }
+        in_one_view(ev, d, |view, d| decide(p, t, view, &applicable, d));
     } else {
         decide(p, t, ev, &applicable, d);
     }
@@ -180,6 +175,8 @@ fn decide<'a, E: Evidence + ?Sized>(
             d.outcomes.push(Outcome {
                 rule: next,
                 verdict: Verdict::Satisfied,
+                // INVARIANT: the loader caps alternatives at `u16::MAX` per rule
+                // (`limits::HARD_MAX_ALTERNATIVES`), so the index fits.
                 alt: u16::try_from(ai).unwrap_or(u16::MAX),
                 evidence_end: position(d.evidence.len()),
                 failed_end: position(failed_from),
@@ -217,9 +214,9 @@ fn decide<'a, E: Evidence + ?Sized>(
 
 /// Whether every condition holds. A condition on a fact the transfer does not state holds
 /// (fail closed: unknowns make rules apply, and make acts count).
-pub(crate) fn conditions_hold<E: Evidence + ?Sized>(
+pub(super) fn conditions_hold<E: Evidence + ?Sized>(
     p: &Program,
-    conds: &[CCond],
+    conds: &[Cond],
     cats: Option<&CatSet>,
     t: &Transfer,
     ev: &E,
@@ -235,12 +232,12 @@ pub(crate) fn conditions_hold<E: Evidence + ?Sized>(
 /// Whether one condition holds (kept out of line: the loop over a rule's conditions stays
 /// small, and each condition loads only the facts it reads).
 #[inline(never)]
-fn condition_holds<E: Evidence + ?Sized>(p: &Program, c: &CCond, t: &Transfer, ev: &E) -> bool {
+fn condition_holds<E: Evidence + ?Sized>(p: &Program, c: &Cond, t: &Transfer, ev: &E) -> bool {
     let k = &t.key;
     let at = t.key.at;
     match c {
-        CCond::Ops(mask) => mask & t.key.operation.bit() != 0,
-        CCond::Place { place, set, negate } => {
+        Cond::Ops(mask) => mask & t.key.operation.bit() != 0,
+        Cond::Place { place, set, negate } => {
             let value = match place {
                 Place::Origin => Some(k.origin),
                 Place::Destination => Some(k.destination),
@@ -253,26 +250,26 @@ fn condition_holds<E: Evidence + ?Sized>(p: &Program, c: &CCond, t: &Transfer, e
                 None => true,
             }
         }
-        CCond::Places {
+        Cond::Places {
             places,
             set,
             negate,
         } => {
             let value: Option<&JSet> = match places {
-                Places::SubjectCitizenship => k.citizenships.as_deref(),
-                Places::ExporterEstablishment => k.exporter_est.as_deref(),
-                Places::RecipientEstablishment => k.recipient_est.as_deref(),
+                PlaceSet::SubjectCitizenship => k.citizenships.as_deref(),
+                PlaceSet::ExporterEstablishment => k.exporter_est.as_deref(),
+                PlaceSet::RecipientEstablishment => k.recipient_est.as_deref(),
             };
             match value.and_then(|s| set.intersects(at, s)) {
                 Some(m) => m != *negate,
                 None => true,
             }
         }
-        CCond::Roles { mask, negate } => match t.recipient_role() {
+        Cond::Roles { mask, negate } => match t.recipient_role() {
             Some(r) => (mask & r.bit() != 0) != *negate,
             None => true,
         },
-        CCond::Tags { who, mask, negate } => {
+        Cond::Tags { who, mask, negate } => {
             let tags = tags_of(t, *who);
             if *negate {
                 tags & mask == 0
@@ -280,64 +277,18 @@ fn condition_holds<E: Evidence + ?Sized>(p: &Program, c: &CCond, t: &Transfer, e
                 tags & mask == *mask
             }
         }
-        CCond::Minor(want) => k.minor.is_none_or(|m| m == *want),
-        CCond::Bulk(want) => k.bulk == *want,
-        CCond::Purposes { mask, negate } => match k.purpose {
+        Cond::Minor(want) => k.minor.is_none_or(|m| m == *want),
+        Cond::Bulk(want) => k.bulk == *want,
+        Cond::Purposes { mask, negate } => match k.purpose {
             None => true,
             Some(id) => {
                 let member = id.is_some_and(|id| mask & (1u64 << (u32::from(id) % 64)) != 0);
                 member != *negate
             }
         },
-        CCond::CategoriesNot(set) => !set.intersects(&k.category_union),
+        Cond::CategoriesNot(set) => !set.intersects(&k.category_union),
         // A counter that does not exist cannot be read: the condition holds (fail closed).
-        CCond::Volume(v) => volume_including_act(p, v.counter, t, ev).is_none_or(|n| v.admits(n)),
-    }
-}
-
-/// The count of counter `id` for the transfer's exporter over the counter's window ending at
-/// the act, including the act itself: a subject already counted in the window adds nothing; a
-/// bulk act adds the individuals the counter counts. `None` for an unknown counter.
-pub(crate) fn volume_including_act<E: Evidence + ?Sized>(
-    p: &Program,
-    id: u16,
-    t: &Transfer,
-    ev: &E,
-) -> Option<u64> {
-    let c = p.counters.get(usize::from(id))?;
-    let at = t.key.at;
-    let subject = t.data.data.subject().map(crate::Subject::id);
-    let recorded = ev.volume(&VolumeQuery {
-        exporter: t.data.exporter.id(),
-        counter: &c.name,
-        from: c.window_start(at),
-        to: at,
-        subject,
-    });
-    let adds = if conditions_hold(p, &c.conds, c.cats.as_ref(), t, &NoEvidence) {
-        act_individuals(
-            c.individuals,
-            t.data.data.individuals(),
-            recorded.includes_subject,
-        )
-    } else {
-        0
-    };
-    Some(recorded.individuals.saturating_add(adds))
-}
-
-/// What an act adds to a counter that counts `what`.
-pub(crate) fn act_individuals(what: CountedIndividuals, who: &Individuals, already: bool) -> u64 {
-    match who {
-        Individuals::One(_) => u64::from(!already),
-        Individuals::Bulk {
-            sensitive,
-            non_sensitive,
-        } => match what {
-            CountedIndividuals::Sensitive => *sensitive,
-            CountedIndividuals::NonSensitive => *non_sensitive,
-            CountedIndividuals::All => sensitive.saturating_add(*non_sensitive),
-        },
+        Cond::Volume(v) => volume_including_act(p, v.counter, t, ev).is_none_or(|n| v.admits(n)),
     }
 }
 
@@ -358,8 +309,8 @@ fn tags_of(t: &Transfer, who: Who) -> u128 {
 )]
 fn check_alt<E: Evidence + ?Sized>(
     p: &Program,
-    rule: &CRule,
-    alt: &CAlt,
+    rule: &Rule,
+    alt: &Alternative,
     t: &Transfer,
     ev: &E,
     from: usize,
@@ -379,14 +330,19 @@ fn check_alt<E: Evidence + ?Sized>(
     failed
 }
 
-/// Whether category `id` of the data is one the rule is about (every category when the rule
-/// names none).
-pub(crate) fn triggers(p: &Program, rule: &CRule, id: u16) -> bool {
-    match (&rule.cats, p.closure.get(usize::from(id))) {
-        (None, _) => true,
-        (Some(cats), Some(closure)) => cats.intersects(closure),
-        (Some(_), None) => true,
+/// What a consent, approval or certification scope must cover for `rule` on `t`: the act's
+/// facts, and the data's categories that made the rule apply.
+pub(super) fn scope_query<'a>(p: &Program, rule: &Rule, t: &'a Transfer) -> ScopeQuery<'a> {
+    let mut must_cover = CategoryMask::ALL;
+    if rule.cats.is_some() {
+        must_cover = CategoryMask::NONE;
+        for (i, id) in t.key.categories.iter().enumerate() {
+            if p.triggers(rule, *id) {
+                must_cover.insert(i);
+            }
+        }
     }
+    ScopeQuery::new(&t.data, must_cover)
 }
 
 /// Whether the basis holds; pushes the evidence that makes it hold, if any (out of line, so
@@ -394,8 +350,8 @@ pub(crate) fn triggers(p: &Program, rule: &CRule, id: u16) -> bool {
 #[inline(never)]
 fn check_basis<E: Evidence + ?Sized>(
     p: &Program,
-    rule: &CRule,
-    b: &CBasis,
+    rule: &Rule,
+    b: &Basis,
     t: &Transfer,
     ev: &E,
     evidence: &mut EvidenceList,
@@ -407,43 +363,43 @@ fn check_basis<E: Evidence + ?Sized>(
         }
         None => false,
     };
-    let at: DateTime<Utc> = t.key.at;
+    let at = t.key.at;
     match b {
-        CBasis::Consent { min, informed } => {
+        Basis::Consent { min, informed } => {
             let Individuals::One(subject) = t.data.data.individuals() else {
                 return false;
             };
-            let q = ConsentQuery {
-                subject: subject.id(),
-                subject_hash: t.key.subject_hash,
-                min: *min,
-                informed: *informed,
+            let q = ConsentQuery::new(
+                subject.id(),
+                t.key.subject_hash,
+                *min,
+                *informed,
                 at,
-                at_nanos: t.key.at_nanos,
-                scope: ScopeQuery::new(p, rule, t),
-            };
+                t.key.at_nanos,
+                scope_query(p, rule, t),
+            );
             found(EvidenceKind::Consent, ev.find_consent(&q))
         }
-        CBasis::Approval {
+        Basis::Approval {
             authorities,
             mechanisms,
             authority_hashes,
             mechanism_hashes,
         } => {
-            let q = ApprovalQuery {
-                holder: t.data.exporter.id(),
-                holder_hash: t.key.exporter_hash,
+            let q = ApprovalQuery::new(
+                t.data.exporter.id(),
+                t.key.exporter_hash,
                 authorities,
-                mechanisms: mechanisms.as_deref(),
                 authority_hashes,
-                mechanism_hashes: mechanism_hashes.as_deref(),
+                mechanisms.as_deref(),
+                mechanism_hashes.as_deref(),
                 at,
-                scope: ScopeQuery::new(p, rule, t),
-            };
+                scope_query(p, rule, t),
+            );
             found(EvidenceKind::Approval, ev.find_approval(&q))
         }
-        CBasis::DestinationIn { set, .. } => set.holds(at, t.key.destination).unwrap_or(false),
-        CBasis::RecipientCertified(names, name_hashes) => {
+        Basis::DestinationIn { set, .. } => set.holds(at, t.key.destination).unwrap_or(false),
+        Basis::RecipientCertified(names, name_hashes) => {
             let Some(r) = t.data.recipient.as_ref() else {
                 return false;
             };
@@ -454,23 +410,17 @@ fn check_basis<E: Evidence + ?Sized>(
             {
                 return found(EvidenceKind::Certification, Some(c.id().clone()));
             }
-            let q = CertificationQuery {
-                party: r.id(),
-                party_hash: t.key.recipient_hash,
-                names,
-                name_hashes,
-                at,
-            };
+            let q = CertificationQuery::new(r.id(), t.key.recipient_hash, names, name_hashes, at);
             found(EvidenceKind::Certification, ev.find_certification(&q))
         }
-        CBasis::PurposeIn { mask, .. } => matches!(
+        Basis::PurposeIn { mask, .. } => matches!(
             t.key.purpose,
             Some(Some(id)) if mask & (1u64 << (u32::from(id) % 64)) != 0
         ),
-        CBasis::RecipientRoles { mask, .. } => {
+        Basis::RecipientRoles { mask, .. } => {
             t.recipient_role().is_some_and(|r| mask & r.bit() != 0)
         }
-        CBasis::Tags { who, mask, .. } => tags_of(t, *who) & mask == *mask,
-        CBasis::Volume(v) => volume_including_act(p, v.counter, t, ev).is_some_and(|n| v.admits(n)),
+        Basis::Tags { who, mask, .. } => tags_of(t, *who) & mask == *mask,
+        Basis::Volume(v) => volume_including_act(p, v.counter, t, ev).is_some_and(|n| v.admits(n)),
     }
 }

@@ -3,30 +3,30 @@
 use chrono::{DateTime, Utc};
 
 /// Dense jurisdiction ids: countries `0..249`, then declared divisions.
-pub(crate) const MAX_JURISDICTIONS: usize = 512;
+pub(super) const MAX_JURISDICTIONS: usize = 512;
 /// Dense category ids.
-pub(crate) const MAX_CATEGORIES: usize = 256;
+pub(super) const MAX_CATEGORIES: usize = 256;
 /// Dense tag ids.
-pub(crate) const MAX_TAGS: usize = 128;
+pub(super) const MAX_TAGS: usize = 128;
 /// Dense purpose ids.
-pub(crate) const MAX_PURPOSES: usize = 64;
+pub(super) const MAX_PURPOSES: usize = 64;
 
 /// A place in the engine's jurisdiction space: its own id and its country's id (equal for a
 /// country).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct JRef {
+pub(super) struct JRef {
     pub id: u16,
     pub country: u16,
 }
 
 /// A set over dense jurisdiction ids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub(crate) struct JSet {
+pub(super) struct JSet {
     bits: [u64; MAX_JURISDICTIONS / 64],
 }
 
 impl JSet {
-    pub(crate) fn insert(&mut self, id: u16) {
+    pub(super) fn insert(&mut self, id: u16) {
         let i = usize::from(id);
         if let Some(w) = self.bits.get_mut(i / 64) {
             *w |= 1 << (i % 64);
@@ -34,7 +34,7 @@ impl JSet {
     }
 
     #[inline]
-    pub(crate) fn has(&self, id: u16) -> bool {
+    pub(super) fn has(&self, id: u16) -> bool {
         let i = usize::from(id);
         self.bits
             .get(i / 64)
@@ -43,22 +43,22 @@ impl JSet {
 
     /// Whether `j` lies in the set: itself, or its country, is a member.
     #[inline]
-    pub(crate) fn holds(&self, j: JRef) -> bool {
+    pub(super) fn holds(&self, j: JRef) -> bool {
         self.has(j.id) || self.has(j.country)
     }
 
     #[inline]
-    pub(crate) fn intersects(&self, other: &JSet) -> bool {
+    pub(super) fn intersects(&self, other: &JSet) -> bool {
         self.bits.iter().zip(&other.bits).any(|(a, b)| a & b != 0)
     }
 
-    pub(crate) fn union_with(&mut self, other: &JSet) {
+    pub(super) fn union_with(&mut self, other: &JSet) {
         for (a, b) in self.bits.iter_mut().zip(&other.bits) {
             *a |= b;
         }
     }
 
-    pub(crate) fn ids(&self) -> impl Iterator<Item = u16> + '_ {
+    pub(super) fn ids(&self) -> impl Iterator<Item = u16> + '_ {
         (0..MAX_JURISDICTIONS)
             .filter_map(|i| u16::try_from(i).ok())
             .filter(|&i| self.has(i))
@@ -68,7 +68,7 @@ impl JSet {
 /// A jurisdiction set that changes at known instants: `sets[k]` holds from `breaks[k-1]`
 /// (inclusive) until `breaks[k]` (exclusive). Most sets never change and have no breaks.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub(crate) struct TimedSet {
+pub(super) struct TimedSet {
     pub breaks: Vec<DateTime<Utc>>,
     pub sets: Vec<JSet>,
 }
@@ -76,7 +76,7 @@ pub(crate) struct TimedSet {
 impl TimedSet {
     /// The set in force at `t`.
     #[inline]
-    pub(crate) fn at(&self, t: DateTime<Utc>) -> Option<&JSet> {
+    pub(super) fn at(&self, t: DateTime<Utc>) -> Option<&JSet> {
         let k = if self.breaks.is_empty() {
             0
         } else {
@@ -88,17 +88,17 @@ impl TimedSet {
     /// Whether `j` is in the set at `t` (false if the set is malformed: callers treat that as
     /// not satisfied for bases and as applying for conditions).
     #[inline]
-    pub(crate) fn holds(&self, t: DateTime<Utc>, j: JRef) -> Option<bool> {
+    pub(super) fn holds(&self, t: DateTime<Utc>, j: JRef) -> Option<bool> {
         self.at(t).map(|s| s.holds(j))
     }
 
     #[inline]
-    pub(crate) fn intersects(&self, t: DateTime<Utc>, other: &JSet) -> Option<bool> {
+    pub(super) fn intersects(&self, t: DateTime<Utc>, other: &JSet) -> Option<bool> {
         self.at(t).map(|s| s.intersects(other))
     }
 
     /// Every id that is a member at some instant.
-    pub(crate) fn ever(&self) -> JSet {
+    pub(super) fn ever(&self) -> JSet {
         let mut all = JSet::default();
         for s in &self.sets {
             all.union_with(s);
@@ -109,12 +109,12 @@ impl TimedSet {
 
 /// A set over dense category ids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub(crate) struct CatSet {
+pub(super) struct CatSet {
     bits: [u64; MAX_CATEGORIES / 64],
 }
 
 impl CatSet {
-    pub(crate) fn insert(&mut self, id: u16) {
+    pub(super) fn insert(&mut self, id: u16) {
         let i = usize::from(id);
         if let Some(w) = self.bits.get_mut(i / 64) {
             *w |= 1 << (i % 64);
@@ -122,11 +122,11 @@ impl CatSet {
     }
 
     #[inline]
-    pub(crate) fn intersects(&self, other: &CatSet) -> bool {
+    pub(super) fn intersects(&self, other: &CatSet) -> bool {
         self.bits.iter().zip(&other.bits).any(|(a, b)| a & b != 0)
     }
 
-    pub(crate) fn union_with(&mut self, other: &CatSet) {
+    pub(super) fn union_with(&mut self, other: &CatSet) {
         for (a, b) in self.bits.iter_mut().zip(&other.bits) {
             *a |= b;
         }

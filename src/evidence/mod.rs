@@ -1,17 +1,30 @@
-//! Evidence: what the host holds that can make an act lawful — consents, authority approvals and
-//! party certifications — behind a trait the engine reads during evaluation.
+//! Evidence: what the host holds that can make an act lawful — consents, authority approvals,
+//! party certifications and the volume ledger — behind the [`Evidence`] trait the engine reads
+//! during evaluation.
+//!
+//! For store implementors: the trait, the questions the engine asks ([`ConsentQuery`],
+//! [`ApprovalQuery`], [`CertificationQuery`], [`VolumeQuery`]), and the ledger entries an
+//! executed act adds ([`LedgerEntry`], computed by
+//! [`Engine::ledger_entries`](crate::Engine::ledger_entries)). [`MemoryEvidence`] is the
+//! indexed, thread-safe store this library ships.
+//!
+//! Imports only the model and the errors: queries carry plain values (a destination, an
+//! operation, categories), never engine internals, so a store needs to know nothing about how
+//! rules are compiled.
 
+mod keys;
 mod memory;
 mod query;
+mod volume;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+pub(crate) use keys::{act_nanos, key_hash};
 pub use memory::{EvidenceSnapshot, MemoryEvidence};
+pub(crate) use query::CategoryMask;
 pub use query::{ApprovalQuery, CertificationQuery, ConsentQuery, ScopeQuery};
-pub(crate) use query::{act_nanos, key_hash};
-
-use chrono::{DateTime, Utc};
+pub use volume::{Counted, LedgerEntry, VolumeCount, VolumeQuery};
 
 use crate::model::{Approval, Certification, Consent, EvidenceId, PartyId, SubjectId};
 
@@ -69,8 +82,8 @@ pub trait Evidence {
         let _ = (party, visit);
     }
 
-    /// The distinct individuals recorded for `query.exporter` under `query.counter` at
-    /// instants in `[query.from, query.to]`, and whether `query.subject` is among them. Nothing
+    /// The distinct individuals recorded for [`query.exporter()`](VolumeQuery::exporter) under
+    /// its counter at instants in its window, and whether its subject is among them. Nothing
     /// by default.
     fn volume(&self, query: &VolumeQuery<'_>) -> VolumeCount {
         let _ = query;
@@ -135,30 +148,100 @@ fn first_accepted<T>(
     found
 }
 
-/// A question to the volume ledger: how many distinct individuals has this exporter recorded
-/// under this counter in this window?
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VolumeQuery<'a> {
-    /// The exporter whose acts are counted.
-    pub exporter: &'a PartyId,
-    /// The counter's name (declared by a pack, e.g. `cn-sensitive`).
-    pub counter: &'a str,
-    /// The first instant of the window (inclusive).
-    pub from: DateTime<Utc>,
-    /// The last instant of the window (inclusive): the instant of the act being decided.
-    pub to: DateTime<Utc>,
-    /// The subject of a single-subject act, to tell whether it is already counted.
-    pub subject: Option<&'a SubjectId>,
+/// Implements [`Evidence`] for a type by forwarding every method to another store: `$target`
+/// is an expression of the store answered through (it may be a guard or a smart pointer;
+/// method calls dereference it). `with_view` forwards too, unless given.
+///
+/// The one place the trait's methods are listed for forwarding: a method added to the trait
+/// is added here once, for every forwarding implementation.
+macro_rules! forward_evidence {
+    (
+        impl[$($generics:tt)*] for $ty:ty, |$this:ident| $target:expr
+        $(, with_view: |$wv_this:ident, $f:ident| $with_view:expr)?
+    ) => {
+        impl<$($generics)*> $crate::evidence::Evidence for $ty {
+            fn consents(
+                &self,
+                subject: &$crate::model::SubjectId,
+                visit: &mut dyn FnMut(&$crate::model::Consent) -> ::std::ops::ControlFlow<()>,
+            ) {
+                let $this = self;
+                $target.consents(subject, visit);
+            }
+            fn approvals(
+                &self,
+                holder: &$crate::model::PartyId,
+                visit: &mut dyn FnMut(&$crate::model::Approval) -> ::std::ops::ControlFlow<()>,
+            ) {
+                let $this = self;
+                $target.approvals(holder, visit);
+            }
+            fn certifications(
+                &self,
+                party: &$crate::model::PartyId,
+                visit: &mut dyn FnMut(&$crate::model::Certification) -> ::std::ops::ControlFlow<()>,
+            ) {
+                let $this = self;
+                $target.certifications(party, visit);
+            }
+            fn volume(
+                &self,
+                query: &$crate::evidence::VolumeQuery<'_>,
+            ) -> $crate::evidence::VolumeCount {
+                let $this = self;
+                $target.volume(query)
+            }
+            fn find_consent(
+                &self,
+                query: &$crate::evidence::ConsentQuery<'_>,
+            ) -> Option<$crate::model::EvidenceId> {
+                let $this = self;
+                $target.find_consent(query)
+            }
+            fn find_approval(
+                &self,
+                query: &$crate::evidence::ApprovalQuery<'_>,
+            ) -> Option<$crate::model::EvidenceId> {
+                let $this = self;
+                $target.find_approval(query)
+            }
+            fn find_certification(
+                &self,
+                query: &$crate::evidence::CertificationQuery<'_>,
+            ) -> Option<$crate::model::EvidenceId> {
+                let $this = self;
+                $target.find_certification(query)
+            }
+            $crate::evidence::forward_evidence!(@with_view $this, $target $(, |$wv_this, $f| $with_view)?);
+        }
+    };
+    (@with_view $this:ident, $target:expr) => {
+        fn with_view(&self, f: &mut dyn FnMut(&dyn $crate::evidence::Evidence)) {
+            let $this = self;
+            $target.with_view(f);
+        }
+    };
+    (@with_view $this:ident, $target:expr, |$wv_this:ident, $f:ident| $with_view:expr) => {
+        fn with_view(&self, $f: &mut dyn FnMut(&dyn $crate::evidence::Evidence)) {
+            let $wv_this = self;
+            $with_view
+        }
+    };
 }
+pub(crate) use forward_evidence;
 
-/// The answer to a [`VolumeQuery`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VolumeCount {
-    /// Distinct individuals recorded in the window (bulk records add their counts).
-    pub individuals: u64,
-    /// Whether the queried subject is among them.
-    pub includes_subject: bool,
-}
+forward_evidence!(impl['a, E: Evidence + ?Sized] for &'a E, |s| (**s));
+forward_evidence!(impl[E: Evidence + ?Sized] for Arc<E>, |s| (**s));
+forward_evidence!(impl[E: Evidence + ?Sized] for Box<E>, |s| (**s));
+
+/// A sized handle on any store, so the default [`Evidence::with_view`] can hand it over as
+/// `&dyn Evidence`: it forwards every question, and is its own view.
+struct Forward<'a, E: ?Sized>(&'a E);
+
+forward_evidence!(
+    impl['a, E: Evidence + ?Sized] for Forward<'a, E>, |s| s.0,
+    with_view: |s, f| f(s)
+);
 
 /// Evidence that holds nothing: every consent, approval and certification basis fails.
 ///
@@ -175,68 +258,4 @@ pub struct NoEvidence;
 impl Evidence for NoEvidence {
     fn consents(&self, _: &SubjectId, _: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {}
     fn approvals(&self, _: &PartyId, _: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {}
-}
-
-/// A sized handle on any store, so the default [`Evidence::with_view`] can hand it over as
-/// `&dyn Evidence`.
-struct Forward<'a, E: ?Sized>(&'a E);
-
-macro_rules! forward {
-    ($($t:ty),*) => {$(
-        impl<E: Evidence + ?Sized> Evidence for $t {
-            fn consents(&self, s: &SubjectId, v: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {
-                (**self).consents(s, v);
-            }
-            fn approvals(&self, h: &PartyId, v: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {
-                (**self).approvals(h, v);
-            }
-            fn certifications(&self, p: &PartyId, v: &mut dyn FnMut(&Certification) -> ControlFlow<()>) {
-                (**self).certifications(p, v);
-            }
-            fn volume(&self, q: &VolumeQuery<'_>) -> VolumeCount {
-                (**self).volume(q)
-            }
-            fn find_consent(&self, q: &ConsentQuery<'_>) -> Option<EvidenceId> {
-                (**self).find_consent(q)
-            }
-            fn find_approval(&self, q: &ApprovalQuery<'_>) -> Option<EvidenceId> {
-                (**self).find_approval(q)
-            }
-            fn find_certification(&self, q: &CertificationQuery<'_>) -> Option<EvidenceId> {
-                (**self).find_certification(q)
-            }
-            fn with_view(&self, f: &mut dyn FnMut(&dyn Evidence)) {
-                (**self).with_view(f);
-            }
-        }
-    )*};
-}
-
-forward!(&E, Arc<E>, Box<E>);
-
-impl<E: Evidence + ?Sized> Evidence for Forward<'_, E> {
-    fn consents(&self, s: &SubjectId, v: &mut dyn FnMut(&Consent) -> ControlFlow<()>) {
-        self.0.consents(s, v);
-    }
-    fn approvals(&self, h: &PartyId, v: &mut dyn FnMut(&Approval) -> ControlFlow<()>) {
-        self.0.approvals(h, v);
-    }
-    fn certifications(&self, p: &PartyId, v: &mut dyn FnMut(&Certification) -> ControlFlow<()>) {
-        self.0.certifications(p, v);
-    }
-    fn volume(&self, q: &VolumeQuery<'_>) -> VolumeCount {
-        self.0.volume(q)
-    }
-    fn find_consent(&self, q: &ConsentQuery<'_>) -> Option<EvidenceId> {
-        self.0.find_consent(q)
-    }
-    fn find_approval(&self, q: &ApprovalQuery<'_>) -> Option<EvidenceId> {
-        self.0.find_approval(q)
-    }
-    fn find_certification(&self, q: &CertificationQuery<'_>) -> Option<EvidenceId> {
-        self.0.find_certification(q)
-    }
-    fn with_view(&self, f: &mut dyn FnMut(&dyn Evidence)) {
-        f(self);
-    }
 }

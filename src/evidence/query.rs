@@ -1,71 +1,53 @@
 //! The questions the engine asks an evidence store: "is there a consent / approval /
 //! certification that makes this act lawful under this basis?".
 //!
-//! Each query carries everything the answer depends on and an `accepts` method that is the
-//! definition of a match, so a store can answer from its own indexes (as [`MemoryEvidence`]
-//! does) or by visiting its items and asking `accepts` (the [`Evidence`] trait's default).
+//! Each query carries everything the answer depends on, as plain values (the act's
+//! destination, operation, purpose, recipient and the categories a scope must cover), and an
+//! `accepts` method that is the definition of a match, so a store can answer from its own
+//! indexes (as [`MemoryEvidence`] does) or by visiting its items and asking `accepts` (the
+//! [`Evidence`] trait's default). The engine builds the queries; a store only reads them.
 //!
 //! [`MemoryEvidence`]: super::MemoryEvidence
 //! [`Evidence`]: super::Evidence
 
-use std::hash::BuildHasher;
-use std::sync::OnceLock;
-
 use chrono::{DateTime, Utc};
 
-use crate::engine::evaluate::triggers;
-use crate::engine::{CRule, Program};
 use crate::model::{
     Approval, Authority, Category, Certification, CertificationName, Consent, ConsentKind,
-    Jurisdiction, Mechanism, Operation, PartyId, Purpose, Scope, SubjectId, Transfer,
+    Jurisdiction, Mechanism, Operation, Party, PartyId, Purpose, Scope, SubjectId, TransferData,
 };
 
-/// The seed of [`key_hash`]: random per process (no fixed-key collision attacks on the store's
-/// tables), the same for every transfer and store in it.
-fn seed() -> &'static foldhash::fast::FixedState {
-    static SEED: OnceLock<foldhash::fast::FixedState> = OnceLock::new();
-    SEED.get_or_init(|| {
-        let random = std::collections::hash_map::RandomState::new().hash_one(0x00C0_FFEE_u64);
-        foldhash::fast::FixedState::with_seed(random)
-    })
-}
+/// Which of an act's categories a scope must cover: bit `i` for category `i` of the data.
+///
+/// A built transfer holds at most 256 categories (distinct, each one the engine declares, and
+/// an engine declares at most 256); a category past the mask's end must be covered (never
+/// looser).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CategoryMask([u64; 4]);
 
-/// An instant as nanoseconds since the Unix epoch, saturated: `i64::MIN` before what `i64`
-/// holds, `i64::MAX` after. Stored instants are kept strictly inside the range, so comparisons
-/// against a saturated act instant stay exact. A leap second (`23:59:60.x`) maps to the last
-/// nanosecond of the second it extends: it lies after every stored instant of that second and
-/// before the next, and stored leap seconds are compared exactly (not in nanoseconds).
-pub(crate) fn act_nanos(t: DateTime<Utc>) -> i64 {
-    let saturated = if t.timestamp() < 0 {
-        i64::MIN
-    } else {
-        i64::MAX
-    };
-    if t.timestamp_subsec_nanos() >= 1_000_000_000 {
-        return t
-            .timestamp()
-            .checked_mul(1_000_000_000)
-            .and_then(|n| n.checked_add(999_999_999))
-            .unwrap_or(saturated);
+impl CategoryMask {
+    /// Every category must be covered.
+    pub(crate) const ALL: CategoryMask = CategoryMask([u64::MAX; 4]);
+    /// No category yet.
+    pub(crate) const NONE: CategoryMask = CategoryMask([0; 4]);
+
+    pub(crate) fn insert(&mut self, i: usize) {
+        if let Some(w) = self.0.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
+        }
     }
-    t.timestamp_nanos_opt().unwrap_or(saturated)
-}
 
-/// The hash of a subject or party id, or of a name the store compares, computed once when a [`Transfer`] is built and used by
-/// [`MemoryEvidence`](super::MemoryEvidence) to find the id's slot without hashing again.
-pub(crate) fn key_hash(id: &str) -> u64 {
-    seed().hash_one(id)
+    fn has(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_none_or(|w| w & (1 << (i % 64)) != 0)
+    }
 }
 
 /// What a consent, approval or certification scope must cover for the act: its destination,
 /// operation, purpose and recipient, and the data categories that made the rule apply.
 #[derive(Clone, Copy)]
 pub struct ScopeQuery<'a> {
-    pub(crate) t: &'a Transfer,
-    pub(crate) p: &'a Program,
-    pub(crate) rule: &'a CRule,
-    /// Bit `i`: the data's category `i` (of the first 64) made the rule apply.
-    pub(crate) mask: u64,
+    act: &'a TransferData,
+    must_cover: CategoryMask,
 }
 
 impl std::fmt::Debug for ScopeQuery<'_> {
@@ -81,59 +63,41 @@ impl std::fmt::Debug for ScopeQuery<'_> {
 }
 
 impl<'a> ScopeQuery<'a> {
-    /// The question for `rule` on `t`: the categories that made the rule apply.
-    pub(crate) fn new(p: &'a Program, rule: &'a CRule, t: &'a Transfer) -> Self {
-        let mask = if rule.cats.is_none() {
-            u64::MAX
-        } else {
-            t.key
-                .categories
-                .iter()
-                .take(64)
-                .enumerate()
-                .filter(|(_, id)| triggers(p, rule, **id))
-                .fold(0, |m, (i, _)| m | (1u64 << i))
-        };
-        ScopeQuery { t, p, rule, mask }
+    /// The question for `act`, whose categories in `must_cover` made the rule apply.
+    pub(crate) fn new(act: &'a TransferData, must_cover: CategoryMask) -> Self {
+        ScopeQuery { act, must_cover }
     }
 
     /// The act's destination.
     #[must_use]
     pub fn destination(&self) -> Jurisdiction {
-        self.t.data.destination
+        self.act.destination
     }
     /// The act's operation.
     #[must_use]
     pub fn operation(&self) -> Operation {
-        self.t.key.operation
+        self.act.operation
     }
     /// The act's purpose, if stated.
     #[must_use]
     pub fn purpose(&self) -> Option<&'a Purpose> {
-        self.t.data.purpose.as_ref()
+        self.act.purpose.as_ref()
     }
     /// The act's recipient, if any.
     #[must_use]
     pub fn recipient(&self) -> Option<&'a PartyId> {
-        self.t.data.recipient.as_ref().map(crate::Party::id)
+        self.act.recipient.as_ref().map(Party::id)
     }
     /// The data categories a scope must cover: those that made the rule apply (every category
     /// of the data when the rule names none).
     pub fn categories(&self) -> impl Iterator<Item = &'a Category> + use<'a> {
-        let (t, p, rule, mask) = (self.t, self.p, self.rule, self.mask);
-        t.data
+        let must_cover = self.must_cover;
+        self.act
             .data
             .categories()
             .iter()
             .enumerate()
-            .filter(move |(i, _)| match u32::try_from(*i) {
-                Ok(i) if i < 64 => mask & (1u64 << i) != 0,
-                _ => t
-                    .key
-                    .categories
-                    .get(*i)
-                    .is_none_or(|id| triggers(p, rule, *id)),
-            })
+            .filter(move |(i, _)| must_cover.has(*i))
             .map(|(_, c)| c)
     }
 
@@ -154,17 +118,38 @@ impl<'a> ScopeQuery<'a> {
 /// covers the act?"
 #[derive(Clone, Debug)]
 pub struct ConsentQuery<'a> {
-    pub(crate) subject: &'a SubjectId,
-    pub(crate) subject_hash: u64,
-    pub(crate) min: ConsentKind,
-    pub(crate) informed: bool,
-    pub(crate) at: DateTime<Utc>,
-    /// `at` as saturated nanoseconds (see [`act_nanos`]).
-    pub(crate) at_nanos: i64,
-    pub(crate) scope: ScopeQuery<'a>,
+    pub(super) subject: &'a SubjectId,
+    pub(super) subject_hash: u64,
+    pub(super) min: ConsentKind,
+    pub(super) informed: bool,
+    pub(super) at: DateTime<Utc>,
+    /// `at` as saturated nanoseconds (see `act_nanos`).
+    pub(super) at_nanos: i64,
+    pub(super) scope: ScopeQuery<'a>,
 }
 
 impl<'a> ConsentQuery<'a> {
+    /// The question for `subject` (whose id hashes to `subject_hash`) at `at` (`at_nanos`).
+    pub(crate) fn new(
+        subject: &'a SubjectId,
+        subject_hash: u64,
+        min: ConsentKind,
+        informed: bool,
+        at: DateTime<Utc>,
+        at_nanos: i64,
+        scope: ScopeQuery<'a>,
+    ) -> Self {
+        ConsentQuery {
+            subject,
+            subject_hash,
+            min,
+            informed,
+            at,
+            at_nanos,
+            scope,
+        }
+    }
+
     /// The subject whose consents are asked about.
     #[must_use]
     pub fn subject(&self) -> &'a SubjectId {
@@ -208,18 +193,46 @@ impl<'a> ConsentQuery<'a> {
 /// mechanisms, when listed), valid at the act's instant, whose scope covers the act?"
 #[derive(Clone, Debug)]
 pub struct ApprovalQuery<'a> {
-    pub(crate) holder: &'a PartyId,
-    pub(crate) holder_hash: u64,
-    pub(crate) authorities: &'a [Authority],
-    pub(crate) mechanisms: Option<&'a [Mechanism]>,
-    /// [`key_hash`] of each authority and mechanism, in the same order.
-    pub(crate) authority_hashes: &'a [u64],
-    pub(crate) mechanism_hashes: Option<&'a [u64]>,
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) scope: ScopeQuery<'a>,
+    pub(super) holder: &'a PartyId,
+    pub(super) holder_hash: u64,
+    pub(super) authorities: &'a [Authority],
+    pub(super) mechanisms: Option<&'a [Mechanism]>,
+    /// `key_hash` of each authority and mechanism, in the same order.
+    pub(super) authority_hashes: &'a [u64],
+    pub(super) mechanism_hashes: Option<&'a [u64]>,
+    pub(super) at: DateTime<Utc>,
+    pub(super) scope: ScopeQuery<'a>,
 }
 
 impl<'a> ApprovalQuery<'a> {
+    /// The question for `holder` (whose id hashes to `holder_hash`): `authorities` and
+    /// `mechanisms` with their `key_hash`es, in the same order.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each name list travels with its hashes, so the store compares integers first"
+    )]
+    pub(crate) fn new(
+        holder: &'a PartyId,
+        holder_hash: u64,
+        authorities: &'a [Authority],
+        authority_hashes: &'a [u64],
+        mechanisms: Option<&'a [Mechanism]>,
+        mechanism_hashes: Option<&'a [u64]>,
+        at: DateTime<Utc>,
+        scope: ScopeQuery<'a>,
+    ) -> Self {
+        ApprovalQuery {
+            holder,
+            holder_hash,
+            authorities,
+            mechanisms,
+            authority_hashes,
+            mechanism_hashes,
+            at,
+            scope,
+        }
+    }
+
     /// The party that must hold the approval (the exporter).
     #[must_use]
     pub fn holder(&self) -> &'a PartyId {
@@ -262,15 +275,33 @@ impl<'a> ApprovalQuery<'a> {
 /// those the [`Party`](crate::Party) in the transfer carries, which the engine checks first).
 #[derive(Clone, Debug)]
 pub struct CertificationQuery<'a> {
-    pub(crate) party: &'a PartyId,
-    pub(crate) party_hash: u64,
-    pub(crate) names: &'a [CertificationName],
-    /// [`key_hash`] of each name, in the same order.
-    pub(crate) name_hashes: &'a [u64],
-    pub(crate) at: DateTime<Utc>,
+    pub(super) party: &'a PartyId,
+    pub(super) party_hash: u64,
+    pub(super) names: &'a [CertificationName],
+    /// `key_hash` of each name, in the same order.
+    pub(super) name_hashes: &'a [u64],
+    pub(super) at: DateTime<Utc>,
 }
 
 impl<'a> CertificationQuery<'a> {
+    /// The question for `party` (whose id hashes to `party_hash`): `names` with their
+    /// `key_hash`es, in the same order.
+    pub(crate) fn new(
+        party: &'a PartyId,
+        party_hash: u64,
+        names: &'a [CertificationName],
+        name_hashes: &'a [u64],
+        at: DateTime<Utc>,
+    ) -> Self {
+        CertificationQuery {
+            party,
+            party_hash,
+            names,
+            name_hashes,
+            at,
+        }
+    }
+
     /// The party that must hold the certification (the recipient).
     #[must_use]
     pub fn party(&self) -> &'a PartyId {

@@ -1,54 +1,14 @@
 //! Operations, roles, subjects, parties and data items.
 
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::instant::before_start;
 use super::{Category, CertificationName, EvidenceId, Jurisdiction, JurisdictionSet, PartyId};
-use super::{SubjectId, Tag};
+use super::{SubjectId, Tag, rfc3339};
 use crate::error::{ModelError, ModelErrorKind};
-
-macro_rules! name_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            /// Every value, in order.
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            /// The name used in packs, JSON and `Display`.
-            #[must_use]
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$v => $s),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ModelError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($s => Ok($name::$v),)+
-                    _ => Err(ModelError::new(
-                        ModelErrorKind::InvalidName,
-                        format!(concat!("unknown ", stringify!($name), " `{}`: expected one of {}"),
-                            s, [$(concat!("`", $s, "`")),+].join(", ")),
-                    )),
-                }
-            }
-        }
-    };
-}
 
 name_enum!(
     /// What is done with the data, and where.
@@ -62,7 +22,7 @@ name_enum!(
     /// assert_eq!(Operation::Store.to_string(), "store");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    Operation {
+    Operation, "operation" {
         /// Sending the data to the destination.
         Transfer = "transfer",
         /// Storing the data in the destination.
@@ -189,7 +149,7 @@ name_enum!(
     /// assert_eq!("foreign_judicial".parse::<Role>()?, Role::ForeignJudicial);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    Role {
+    Role, "role" {
         /// The same legal entity as the exporter (for example its own employee abroad).
         SameEntity = "same_entity",
         /// Another controller (a "personal information handler").
@@ -273,7 +233,11 @@ impl Certification {
         {
             return Err(ModelError::new(
                 ModelErrorKind::InvalidPeriod,
-                format!("certification `{id}` ends at {u} before it starts at {valid_from}"),
+                format!(
+                    "certification `{id}` ends at {} before it starts at {}",
+                    rfc3339(u),
+                    rfc3339(valid_from)
+                ),
             ));
         }
         Ok(Certification {
@@ -292,12 +256,13 @@ impl Certification {
     /// [`ModelErrorKind::InvalidPeriod`] when `at` is before `valid_from`.
     pub fn revoked(mut self, at: DateTime<Utc>) -> Result<Self, ModelError> {
         if at < self.valid_from {
-            return Err(ModelError::new(
-                ModelErrorKind::InvalidPeriod,
-                format!(
-                    "certification `{}` cannot be revoked at {at}, before it starts at {}",
-                    self.id, self.valid_from
-                ),
+            return Err(before_start(
+                "certification",
+                &self.id,
+                "revoked",
+                at,
+                "starts",
+                self.valid_from,
             ));
         }
         self.revoked_at = Some(at);
@@ -639,7 +604,7 @@ mod tests {
         let e = "teleport".parse::<Operation>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "unknown Operation `teleport`: expected one of `transfer`, `store`, `process`, `remote_access`"
+            "unknown operation `teleport`: expected one of `transfer`, `store`, `process`, `remote_access`"
         );
     }
 

@@ -1,20 +1,73 @@
 //! Plain data the caller builds: jurisdictions, categories, subjects, parties, data items,
-//! operations, purposes, consents, approvals and transfers.
+//! operations, purposes, consents, approvals, and the request ([`TransferBuilder`]).
 //!
 //! Every type validates on construction, implements serde, and (for the scalar ones) has
 //! `FromStr`/`Display` that round-trip. An invalid value cannot be built, so evaluation never
 //! sees one.
+//!
+//! The bottom layer: imports only [`crate::error`]. Nothing here knows a pack, an engine or an
+//! evidence store (a test, `tests/it/layering.rs`, holds it to that).
+
+/// An enumeration with fixed snake-case names: `ALL`, `as_str`, `Display`, `FromStr` (a
+/// [`ModelError`](crate::ModelError) naming the accepted values) and serde, all from one list.
+macro_rules! name_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// The name used in packs, JSON and `Display`.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $s),+ }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::error::ModelError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($s => Ok($name::$v),)+
+                    _ => Err($crate::error::ModelError::new(
+                        $crate::error::ModelErrorKind::InvalidName,
+                        format!(concat!("unknown ", $what, " `{}`: expected one of {}"),
+                            s, [$(concat!("`", $s, "`")),+].join(", ")),
+                    )),
+                }
+            }
+        }
+    };
+}
 
 mod act;
-mod grant;
+mod approval;
+mod consent;
+mod instant;
 mod jurisdiction;
 mod names;
-mod transfer;
+mod request;
+mod scope;
 
 pub use act::{
     Certification, DataItem, Individuals, Operation, OperationSet, Party, Role, Subject,
 };
-pub use grant::{Approval, Consent, ConsentKind, Scope};
+pub use approval::Approval;
+pub use consent::{Consent, ConsentKind};
+pub(crate) use instant::rfc3339;
 pub(crate) use jurisdiction::COUNTRY_COUNT;
 pub use jurisdiction::{Jurisdiction, JurisdictionSet};
 pub(crate) use names::falls_under;
@@ -22,5 +75,6 @@ pub use names::{
     Authority, Category, CertificationName, EvidenceId, MAX_ID_LEN, MAX_NAME_LEN, Mechanism,
     PartyId, Purpose, SubjectId, Tag,
 };
-pub(crate) use transfer::TransferKey;
-pub use transfer::{Transfer, TransferBuilder};
+pub use request::TransferBuilder;
+pub(crate) use request::TransferData;
+pub use scope::Scope;

@@ -1,4 +1,4 @@
-//! A deliberately naive reference evaluator, written from DESIGN §5 alone.
+//! A deliberately naive reference evaluator, written from the evaluation semantics alone (DESIGN.md, "Semantics").
 //!
 //! It reads a pack in its public JSON form and interprets it directly on every call: no
 //! indexing, no bitsets, no precomputation, no dense ids. Jurisdiction lists are resolved by
@@ -8,9 +8,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use crossborder::evidence::VolumeQuery;
 use crossborder::{
     Category, ConsentKind, Evidence, Individuals, Jurisdiction, Operation, PolicyPack, Role, Scope,
-    Transfer, VolumeQuery,
+    Transfer,
 };
 use serde::Deserialize;
 
@@ -422,13 +423,13 @@ impl<E: Evidence + ?Sized> Cx<'_, E> {
             _ => at.checked_sub_months(chrono::Months::new(12)).unwrap(),
         };
         let subject = self.t.data().subject().map(|s| s.id());
-        let rec = self.ev.volume(&VolumeQuery {
-            exporter: self.t.exporter().id(),
-            counter: name,
+        let rec = self.ev.volume(&VolumeQuery::new(
+            self.t.exporter().id(),
+            name,
             from,
-            to: at,
+            at,
             subject,
-        });
+        ));
         let adds = if self.conditions(&c.applies_when) {
             match self.t.data().individuals() {
                 Individuals::One(_) => u64::from(!rec.includes_subject),
@@ -585,7 +586,7 @@ impl<E: Evidence + ?Sized> Cx<'_, E> {
     }
 }
 
-/// Decides `t` against `packs` (with option values `options[(pack, option)]`), DESIGN §5.
+/// Decides `t` against `packs` (with option values `options[(pack, option)]`), as DESIGN.md's "Semantics" says.
 pub(crate) fn decide<E: Evidence + ?Sized>(
     packs: &[Pack],
     options: &BTreeMap<(String, String), bool>,
@@ -663,19 +664,19 @@ pub(crate) fn from_engine(d: &crossborder::Decision<'_>) -> Decision {
         .map(|r| {
             let key = format!("{}/{}", r.pack_id(), r.rule_id());
             let outcome = match r.verdict() {
-                crossborder::Verdict::Prohibited => Outcome::Prohibited,
-                crossborder::Verdict::Satisfied => {
+                crossborder::decision::Verdict::Prohibited => Outcome::Prohibited,
+                crossborder::decision::Verdict::Satisfied => {
                     let mut ev: Vec<String> =
                         r.evidence().iter().map(|e| e.id().to_string()).collect();
                     ev.sort();
                     Outcome::Satisfied(r.alternative().unwrap_or_default().to_owned(), ev)
                 }
-                crossborder::Verdict::Unmet => Outcome::Unmet(
+                crossborder::decision::Verdict::Unmet => Outcome::Unmet(
                     r.missing()
                         .into_iter()
                         .map(|m| {
                             let mut kinds: Vec<String> =
-                                m.missing.into_iter().map(|i| i.basis).collect();
+                                m.missing.into_iter().map(|i| i.basis.to_string()).collect();
                             kinds.sort();
                             (m.alternative, kinds)
                         })

@@ -4,23 +4,17 @@
 //! rule of every pack is applicable in at least one scenario, and that every pack file is built
 //! in and identical to the embedded copy.
 //!
-//! `cargo test --test scenarios -- --nocapture` prints a line per file.
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed test"
-)]
+//! `cargo test --test it scenarios -- --nocapture` prints a line per file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use crossborder::decision::{RuleResult, Verdict};
+use crossborder::pack::BUILTIN_IDS;
 use crossborder::{
-    Approval, BUILTIN_IDS, Certification, Consent, Effect, Engine, MemoryEvidence, PackLoader,
-    PartyId, PolicyPack, SubjectId, TransferBuilder, Verdict,
+    Approval, Certification, Consent, Effect, Engine, MemoryEvidence, PackLoader, PartyId,
+    PolicyPack, SubjectId, TransferBuilder,
 };
 use serde::Deserialize;
 
@@ -174,7 +168,7 @@ fn run(engine: &Engine, s: &Scenario) -> Result<Vec<String>, String> {
         .build(engine)
         .map_err(|e| format!("transfer: {e}"))?;
     let d = engine.evaluate(&transfer, &store);
-    let key = |r: &crossborder::RuleResult<'_>| format!("{}/{}", r.pack_id(), r.rule_id());
+    let key = |r: &RuleResult<'_>| format!("{}/{}", r.pack_id(), r.rule_id());
     let mut problems = Vec::new();
     let e = &s.expect;
     if d.effect() != e.effect {
@@ -226,7 +220,7 @@ fn run(engine: &Engine, s: &Scenario) -> Result<Vec<String>, String> {
                         .map(|m| {
                             (
                                 m.alternative.clone(),
-                                sorted(m.missing.into_iter().map(|i| i.basis)),
+                                sorted(m.missing.into_iter().map(|i| i.basis.to_string())),
                             )
                         })
                         .collect()

@@ -1,13 +1,15 @@
-//! The pack file format: serde types that mirror the TOML/JSON documents exactly.
+//! The pack document: serde types that mirror the TOML/JSON files exactly.
 //!
-//! This is the only module that knows the shape of a pack file. Every struct rejects unknown
-//! fields. Lists that would change meaning when empty are `Option<Vec<_>>` so an explicit empty
-//! list can be refused rather than read as "no condition".
+//! The only module that knows the shape of a pack file; [`super::validate`] turns it into the
+//! [`super::ast`] the engine compiles, and nothing past validation reads it. Every struct
+//! rejects unknown fields. Lists that would change meaning when empty are `Option<Vec<_>>` so
+//! an explicit empty list can be refused rather than read as "no condition".
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::ast::{CountedIndividuals, TagOn, WindowKind};
 use crate::model::{ConsentKind, Operation, Role};
 
 fn is_false(b: &bool) -> bool {
@@ -31,6 +33,35 @@ impl PackKind {
         match self {
             PackKind::Law => "law",
             PackKind::Voluntary => "voluntary",
+        }
+    }
+}
+
+impl std::fmt::Display for PackKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for PackKind {
+    type Err = crate::error::ModelError;
+    /// `law` or `voluntary`.
+    ///
+    /// ```
+    /// use crossborder::pack::PackKind;
+    /// assert_eq!("voluntary".parse::<PackKind>()?, PackKind::Voluntary);
+    /// assert_eq!(PackKind::Law.to_string(), "law");
+    /// assert!("treaty".parse::<PackKind>().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "law" => Ok(PackKind::Law),
+            "voluntary" => Ok(PackKind::Voluntary),
+            _ => Err(crate::error::ModelError::new(
+                crate::error::ModelErrorKind::InvalidName,
+                format!("unknown pack kind `{s}`: expected `law` or `voluntary`"),
+            )),
         }
     }
 }
@@ -70,28 +101,6 @@ pub(crate) struct PackDoc {
     pub counters: BTreeMap<String, CounterDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleDoc>,
-}
-
-/// The window a volume counter counts over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum WindowKind {
-    /// Since 1 January 00:00 of the act's year, at the counter's UTC offset.
-    CalendarYear,
-    /// Since 1 January 00:00 of the year before the act's year.
-    SincePreviousCalendarYear,
-    /// The twelve months up to and including the act's instant.
-    #[serde(rename = "rolling_12_months")]
-    Rolling12Months,
-}
-
-/// What a bulk act adds to a counter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum CountedIndividuals {
-    Sensitive,
-    NonSensitive,
-    All,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,14 +190,6 @@ pub(crate) struct CategoryGroupDoc {
 pub(crate) struct TaxonDoc {
     pub name: String,
     pub summary: String,
-}
-
-/// What a declared tag may be attached to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum TagOn {
-    Party,
-    Transfer,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,19 +1,12 @@
 //! The volume ledger: counters of distinct individuals per exporter and window, tested by rules
 //! including the act being decided.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed test"
-)]
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use crossborder::{
-    DataItem, Effect, Engine, Evidence, MemoryEvidence, Operation, Party, PolicyPack, Subject,
-    Transfer, Verdict, VolumeQuery,
-};
+use crossborder::decision::Verdict;
+use crossborder::evidence::VolumeQuery;
+use crossborder::{Effect, Engine, Evidence, MemoryEvidence, Operation, PolicyPack, Transfer};
+
+use crate::support::{self, batch, data_of, party, subject, t};
 
 const PACK: &str = r#"
 format = 1
@@ -77,31 +70,18 @@ require = [{ name = "assessment", approval = { authorities = ["CN-CAC"], mechani
 "#;
 
 fn engine() -> Engine {
-    Engine::builder()
-        .pack(PolicyPack::from_toml_str(PACK).unwrap())
-        .build()
-        .unwrap()
+    support::engine_of(PACK)
 }
 
-fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
-}
-
-fn one(e: &Engine, subject: &str, category: &str, at: DateTime<Utc>) -> Transfer {
-    Transfer::builder()
-        .operation(Operation::Transfer)
-        .destination("US".parse().unwrap())
-        .data(DataItem::of_subject(
-            Subject::new(subject.parse().unwrap()),
-            [category.parse().unwrap()],
-            "CN".parse().unwrap(),
-        ))
-        .exporter(Party::new("acme".parse().unwrap()))
-        .at(at)
+/// `subject`'s `category` data collected in China, sent to the US by `acme`.
+fn one(e: &Engine, who: &str, category: &str, at: DateTime<Utc>) -> Transfer {
+    let data = data_of(subject(who), &[category], "CN");
+    support::act(Operation::Transfer, "US", data, party("acme"), at)
         .build(e)
         .unwrap()
 }
 
+/// A batch of `category` data collected in China, sent to the US by `acme`.
 fn bulk(
     e: &Engine,
     sensitive: u64,
@@ -109,17 +89,8 @@ fn bulk(
     category: &str,
     at: DateTime<Utc>,
 ) -> Transfer {
-    Transfer::builder()
-        .operation(Operation::Transfer)
-        .destination("US".parse().unwrap())
-        .data(DataItem::bulk(
-            [category.parse().unwrap()],
-            "CN".parse().unwrap(),
-            sensitive,
-            non_sensitive,
-        ))
-        .exporter(Party::new("acme".parse().unwrap()))
-        .at(at)
+    let data = batch(&[category], "CN", sensitive, non_sensitive);
+    support::act(Operation::Transfer, "US", data, party("acme"), at)
         .build(e)
         .unwrap()
 }
@@ -147,7 +118,7 @@ fn thresholds_include_the_act_being_decided() {
     let d = e.evaluate(&tr2, &store);
     assert_eq!(d.effect(), Effect::Deny);
     let missing = d.rules().next().unwrap().missing();
-    assert_eq!(missing[0].missing[0].basis, "volume");
+    assert_eq!(missing[0].missing[0].basis.as_str(), "volume");
     assert_eq!(
         missing[0].missing[0].text,
         "fewer than 100000 individuals in counter `general` for exporter `acme` since 1 January at +08:00, including this act"
@@ -255,13 +226,7 @@ fn other_windows() {
     store.record_individuals(acme.clone(), "rolling", t(2025, 3, 2), 5);
     let q = |counter: &str, from, to| {
         store
-            .volume(&VolumeQuery {
-                exporter: &acme,
-                counter,
-                from,
-                to,
-                subject: None,
-            })
+            .volume(&VolumeQuery::new(&acme, counter, from, to, None))
             .individuals
     };
     let _ = e;
@@ -301,13 +266,13 @@ fn recording_goes_through_the_engine_counters() {
     let acme: crossborder::PartyId = "acme".parse().unwrap();
     let n = |c: &str| {
         store
-            .volume(&VolumeQuery {
-                exporter: &acme,
-                counter: c,
-                from: t(2026, 1, 1),
-                to: t(2026, 12, 1),
-                subject: None,
-            })
+            .volume(&VolumeQuery::new(
+                &acme,
+                c,
+                t(2026, 1, 1),
+                t(2026, 12, 1),
+                None,
+            ))
             .individuals
     };
     assert_eq!(n("general"), 41);
@@ -321,19 +286,17 @@ fn recording_goes_through_the_engine_counters() {
         .unwrap();
     assert_eq!(n("sensitive"), 4);
     // Contract-necessity acts are not counted in `general` (the counter's purpose_not_in).
-    let exempt = Transfer::builder()
-        .operation(Operation::Transfer)
-        .destination("US".parse().unwrap())
-        .data(DataItem::of_subject(
-            Subject::new("u-9".parse().unwrap()),
-            ["personal.contact".parse().unwrap()],
-            "CN".parse().unwrap(),
-        ))
-        .exporter(Party::new("acme".parse().unwrap()))
-        .purpose("contract_necessity".parse().unwrap())
-        .at(t(2026, 5, 1))
-        .build(&e)
-        .unwrap();
+    let data = data_of(subject("u-9"), &["personal.contact"], "CN");
+    let exempt = support::act(
+        Operation::Transfer,
+        "US",
+        data,
+        party("acme"),
+        t(2026, 5, 1),
+    )
+    .purpose("contract_necessity".parse().unwrap())
+    .build(&e)
+    .unwrap();
     let rec = store.record(&e, &exempt).unwrap();
     assert!(rec.iter().all(|(c, _)| c != "general"));
     // A transfer for another engine is refused.
@@ -356,19 +319,17 @@ fn purpose_and_category_conditions() {
         ),
         None
     );
-    let exempt = Transfer::builder()
-        .operation(Operation::Transfer)
-        .destination("US".parse().unwrap())
-        .data(DataItem::of_subject(
-            Subject::new("u".parse().unwrap()),
-            ["personal.contact".parse().unwrap()],
-            "CN".parse().unwrap(),
-        ))
-        .exporter(Party::new("acme".parse().unwrap()))
-        .purpose("contract_necessity".parse().unwrap())
-        .at(t(2026, 3, 1))
-        .build(&e)
-        .unwrap();
+    let data = data_of(subject("u"), &["personal.contact"], "CN");
+    let exempt = support::act(
+        Operation::Transfer,
+        "US",
+        data,
+        party("acme"),
+        t(2026, 3, 1),
+    )
+    .purpose("contract_necessity".parse().unwrap())
+    .build(&e)
+    .unwrap();
     assert!(e.evaluate(&exempt, &store).no_rule_applies());
 }
 

@@ -2,15 +2,7 @@
 //! check the fuzz target runs. A reproducer is any input that once crashed a target, or a seed
 //! worth keeping; each must now pass.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed test"
-)]
-
-#[path = "../fuzz/checks.rs"]
+#[path = "../../fuzz/checks.rs"]
 mod checks;
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {

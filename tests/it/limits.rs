@@ -1,15 +1,8 @@
 //! Limits for untrusted packs: each is enforced with a located, plain-words error, and deeply
 //! nested or oversized input is refused without a crash.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed test"
-)]
-
-use crossborder::{BUILTIN_IDS, Limits, PackLoader, PackProblemKind, PolicyPack};
+use crossborder::pack::{BUILTIN_IDS, Limits};
+use crossborder::{PackLoader, PackProblemKind, PolicyPack};
 
 const HEAD: &str =
     "format = 1\nid = \"l\"\ntitle = \"T\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\n";

@@ -1,6 +1,7 @@
 //! The built-in packs, embedded at compile time from `packs/`.
 
 use super::{PackLoader, PolicyPack};
+use crate::error::PackError;
 
 /// The ids of every built-in pack, for [`PolicyPack::builtin`] and
 /// [`EngineBuilder::enable`](crate::EngineBuilder::enable).
@@ -38,12 +39,15 @@ const TEXTS: &[(&str, &str)] = &[
     ("us-doj-bulk", include_str!("../../packs/us-doj-bulk.toml")),
 ];
 
-pub(crate) fn load(id: &str) -> Option<PolicyPack> {
+/// The built-in pack `id`: `None` when there is none, `Some(Err(_))` if its embedded text did
+/// not validate (a build of this library that no test passed).
+pub(crate) fn load(id: &str) -> Option<Result<PolicyPack, PackError>> {
     let (_, text) = TEXTS.iter().find(|(i, _)| *i == id)?;
-    PackLoader::new()
-        .file_name(format!("packs/{id}.toml"))
-        .load_toml(text)
-        .ok()
+    Some(
+        PackLoader::new()
+            .file_name(format!("packs/{id}.toml"))
+            .load_toml(text),
+    )
 }
 
 #[cfg(test)]

@@ -1,18 +1,11 @@
 //! docs/PACKS.md (mounted as `crossborder::_documentation::packs`) is generated from the
 //! built-in packs; this test fails when it is stale. Regenerate with
-//! `CROSSBORDER_BLESS=1 cargo test --test packs_doc`.
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed test"
-)]
+//! `CROSSBORDER_BLESS=1 cargo test --test it packs_doc`.
 
 use std::fmt::Write as _;
 
-use crossborder::{BUILTIN_IDS, PolicyPack};
+use crossborder::PolicyPack;
+use crossborder::pack::BUILTIN_IDS;
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -20,7 +13,7 @@ fn cell(s: &str) -> String {
 
 fn generate() -> String {
     let mut out = String::from(
-        "# Built-in packs\n\nGenerated from `packs/*.toml` by `tests/packs_doc.rs`; do not edit by hand.\n",
+        "# Built-in packs\n\nGenerated from `packs/*.toml` by `tests/it/packs_doc.rs`; do not edit by hand.\n",
     );
     for id in BUILTIN_IDS {
         let p = PolicyPack::builtin(id).unwrap();
@@ -88,6 +81,6 @@ fn packs_doc_is_up_to_date() {
     let have = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         have == want,
-        "docs/PACKS.md is stale: run `CROSSBORDER_BLESS=1 cargo test --test packs_doc` and commit it"
+        "docs/PACKS.md is stale: run `CROSSBORDER_BLESS=1 cargo test --test it packs_doc` and commit it"
     );
 }

@@ -1,18 +1,10 @@
 //! The allow path of `Engine::evaluate` allocates nothing: checked with a counting allocator.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed test"
-)]
-
-use chrono::{TimeZone, Utc};
 use crossborder::{
-    Approval, Consent, ConsentKind, DataItem, Engine, MemoryEvidence, NoEvidence, Operation,
-    OperationSet, Party, Scope, Subject, Transfer,
+    ConsentKind, Engine, MemoryEvidence, NoEvidence, Operation, OperationSet, Scope, Transfer,
 };
+
+use crate::support::{self, data_of, party, scope, subject, t};
 
 /// Allocations made by this thread while `f` runs (allocation-counter counts per thread, so
 /// tests running in parallel do not disturb each other).
@@ -20,78 +12,47 @@ fn allocations_during(f: impl FnOnce()) -> u64 {
     allocation_counter::measure(f).count_total
 }
 
+/// `u-42`'s `category` data collected in `collected`, to the US by `acme-cn`, on 2026-03-01.
 fn transfer(e: &Engine, category: &str, collected: &str, op: Operation) -> Transfer {
-    Transfer::builder()
-        .operation(op)
-        .destination("US".parse().unwrap())
-        .data(DataItem::of_subject(
-            Subject::new("u-42".parse().unwrap()),
-            [category.parse().unwrap()],
-            collected.parse().unwrap(),
-        ))
-        .exporter(Party::new("acme-cn".parse().unwrap()))
-        .at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap())
+    let data = data_of(subject("u-42"), &[category], collected);
+    support::act(op, "US", data, party("acme-cn"), t(2026, 3, 1))
         .build(e)
         .unwrap()
 }
 
 /// Grants `u-42` a consent from 2026-01-01.
 fn grant(store: &MemoryEvidence, id: &str, kind: ConsentKind, scope: Scope) {
-    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let c = Consent::new(
-        id.parse().unwrap(),
-        "u-42".parse().unwrap(),
-        kind,
-        scope,
-        t0,
-    )
-    .unwrap();
+    let c = support::consent(id, "u-42", kind, scope, t(2026, 1, 1));
     store.grant(c).unwrap();
 }
 
 #[test]
 fn the_allow_path_allocates_nothing() {
-    let e = Engine::builder().enable("cn-pledge-2015").build().unwrap();
+    let e = support::engine(&["cn-pledge-2015"]);
     let store = MemoryEvidence::new();
-    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let scope = |op: Operation| {
-        Scope::new(
-            ["personal.sensitive".parse().unwrap()],
-            "US".parse().unwrap(),
-            [op].into(),
-        )
-        .unwrap()
-    };
+    let sensitive_to_us = |op: Operation| scope(&["personal.sensitive"], "US", [op].into());
     // Decoys first, so the search visits consents that do not cover the act.
     grant(
         &store,
         "c-0",
         ConsentKind::Implied,
-        scope(Operation::Transfer),
+        sensitive_to_us(Operation::Transfer),
     );
     grant(
         &store,
         "c-1",
         ConsentKind::Express,
-        scope(Operation::Transfer),
+        sensitive_to_us(Operation::Transfer),
     );
     store
-        .add_approval(
-            Approval::new(
-                "sa-1".parse().unwrap(),
-                "CN-CAC".parse().unwrap(),
-                "security_assessment".parse().unwrap(),
-                "acme-cn".parse().unwrap(),
-                Scope::new(
-                    ["personal".parse().unwrap()],
-                    "US".parse().unwrap(),
-                    OperationSet::all(),
-                )
-                .unwrap(),
-                t0,
-            )
-            .unwrap(),
-        )
+        .add_approval(support::approval(
+            "sa-1",
+            "CN-CAC",
+            "security_assessment",
+            "acme-cn",
+            scope(&["personal"], "US", OperationSet::all()),
+            t(2026, 1, 1),
+        ))
         .unwrap();
 
     let by_consent = transfer(&e, "personal.sensitive.health", "CN", Operation::Transfer);
@@ -133,25 +94,9 @@ fn the_allow_path_allocates_nothing() {
 fn four_satisfied_rules_with_evidence_allocate_nothing() {
     // Four rules, each satisfied by a consent: the decision's inline capacity (four outcomes,
     // four evidence items) holds them all.
-    let mut pack = String::from(
-        "format = 1\nid = \"four\"\ntitle = \"t\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\nsummary = \"t\"\n[[sources]]\ntitle = \"t\"\nchecked = \"2026-01-01\"\n",
-    );
-    for k in 0..4 {
-        pack.push_str(&format!(
-            "[[rules]]\nid = \"r{k}\"\nsummary = \"s\"\ncite = \"c\"\napplies_when = {{}}\n[[rules.require]]\nname = \"consent\"\nconsent = {{ min_kind = \"express\" }}\n"
-        ));
-    }
-    let e = Engine::builder()
-        .pack(crossborder::PolicyPack::from_toml_str(&pack).unwrap())
-        .build()
-        .unwrap();
+    let e = support::engine_requiring(&["consent = { min_kind = \"express\" }"; 4]);
     let store = MemoryEvidence::new();
-    let everything = Scope::new(
-        ["personal".parse().unwrap()],
-        "US".parse().unwrap(),
-        OperationSet::all(),
-    )
-    .unwrap();
+    let everything = scope(&["personal"], "US", OperationSet::all());
     grant(&store, "c-1", ConsentKind::Express, everything);
     let t = transfer(&e, "personal.contact", "CN", Operation::Transfer);
     let d = e.evaluate(&t, &store);

@@ -1,52 +1,39 @@
 //! The annotated pack in docs/FORMAT.md loads, compiles and decides as its comments say.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed test"
-)]
-
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
+use crossborder::decision::Verdict;
 use crossborder::{
-    Consent, ConsentKind, DataItem, Effect, Engine, MemoryEvidence, Operation, Party, PolicyPack,
-    Scope, Subject, Transfer, Verdict,
+    Consent, ConsentKind, Effect, Engine, MemoryEvidence, Operation, Party, PolicyPack, Scope,
+    Transfer,
 };
 
+use crate::support::{self, data_of, party, subject, t};
+
 fn annotated_pack() -> PolicyPack {
-    let doc = include_str!("../docs/FORMAT.md");
+    let doc = include_str!("../../docs/FORMAT.md");
     let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
     let end = start + doc[start..].find("```").expect("its end");
     PolicyPack::from_toml_str(&doc[start..end]).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
-}
-
 fn act(e: &Engine, exporter: Party, collected: &str, dest: &str, at: DateTime<Utc>) -> Transfer {
-    Transfer::builder()
-        .operation(Operation::Transfer)
-        .destination(dest.parse().unwrap())
-        .data(DataItem::of_subject(
-            Subject::new("u-1".parse().unwrap()),
-            ["personal.sensitive.health.genomic".parse().unwrap()],
-            collected.parse().unwrap(),
-        ))
-        .exporter(exporter)
-        .recipient(Party::new("r".parse().unwrap()).with_role(crossborder::Role::Processor))
-        .at(at)
+    let data = data_of(
+        subject("u-1"),
+        &["personal.sensitive.health.genomic"],
+        collected,
+    );
+    support::act(Operation::Transfer, dest, data, exporter, at)
+        .recipient(party("r").with_role(crossborder::Role::Processor))
         .build(e)
         .unwrap()
 }
 
 fn ciio() -> Party {
-    Party::new("grid-co".parse().unwrap()).with_tag("ciio".parse().unwrap())
+    party("grid-co").with_tag("ciio".parse().unwrap())
 }
 
 fn plain() -> Party {
-    Party::new("shop-co".parse().unwrap())
+    party("shop-co")
 }
 
 #[test]

@@ -1,30 +1,16 @@
 //! The seed's regime, `cn-pledge-2015`, end to end through the public API.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed test"
-)]
-
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration};
+use crossborder::decision::{EvidenceKind, Verdict};
 use crossborder::{
-    Approval, Certification, Consent, ConsentKind, DataItem, Effect, Engine, EvidenceKind,
-    Jurisdiction, MemoryEvidence, NoEvidence, Operation, OperationSet, Party, Scope, Subject,
-    Transfer, Verdict,
+    Approval, Certification, Consent, ConsentKind, Effect, Engine, MemoryEvidence, NoEvidence,
+    Operation, OperationSet, Transfer,
 };
 
-fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
-}
-
-fn j(code: &str) -> Jurisdiction {
-    code.parse().unwrap()
-}
+use crate::support::{self, data_of, j, party, scope, store_with, subject, t};
 
 fn engine() -> Engine {
-    Engine::builder().enable("cn-pledge-2015").build().unwrap()
+    support::engine(&["cn-pledge-2015"])
 }
 
 const HEALTH: &str = "personal.sensitive.health";
@@ -41,67 +27,54 @@ fn act_at(
     category: &str,
     collected: &str,
     dest: &str,
-    at: DateTime<Utc>,
+    at: DateTime<chrono::Utc>,
 ) -> Transfer {
-    Transfer::builder()
+    let exporter = party("acme-cn").established_in(j("CN"));
+    let data = data_of(subject("u-42").resident_in(j("CN")), &[category], collected);
+    support::act(op, dest, data, exporter, at)
         .id("t-1".parse().unwrap())
-        .operation(op)
-        .destination(j(dest))
-        .data(DataItem::of_subject(
-            Subject::new("u-42".parse().unwrap()).resident_in(j("CN")),
-            [category.parse().unwrap()],
-            j(collected),
-        ))
-        .exporter(Party::new("acme-cn".parse().unwrap()).established_in(j("CN")))
-        .recipient(Party::new("acme-us".parse().unwrap()).established_in(j(dest)))
-        .at(at)
+        .recipient(party("acme-us").established_in(j(dest)))
         .build(e)
         .unwrap()
 }
 
-fn scope(category: &str, dests: &str, ops: OperationSet) -> Scope {
-    Scope::new([category.parse().unwrap()], dests.parse().unwrap(), ops).unwrap()
+/// `data` sent to the US by `acme-cn` on 2026-03-01.
+fn acme_to_us(e: &Engine, data: crossborder::DataItem) -> Transfer {
+    support::act(
+        Operation::Transfer,
+        "US",
+        data,
+        party("acme-cn"),
+        t(2026, 3, 1),
+    )
+    .build(e)
+    .unwrap()
 }
 
-fn consent(id: &str, kind: ConsentKind, scope: Scope) -> Consent {
-    Consent::new(
-        id.parse().unwrap(),
-        "u-42".parse().unwrap(),
-        kind,
-        scope,
-        t(2026, 1, 1),
-    )
-    .unwrap()
+/// A consent of `u-42`, granted on 2026-01-01.
+fn consent(id: &str, kind: ConsentKind, scope: crossborder::Scope) -> Consent {
+    support::consent(id, "u-42", kind, scope, t(2026, 1, 1))
 }
 
 fn express_health_to_us() -> Consent {
     consent(
         "c-1",
         ConsentKind::Express,
-        scope(HEALTH, "US", [Operation::Transfer].into()),
+        scope(&[HEALTH], "US", [Operation::Transfer].into()),
     )
 }
 
 fn approval(holder: &str) -> Approval {
-    Approval::new(
-        "sa-1".parse().unwrap(),
-        "CN-CAC".parse().unwrap(),
-        "security_assessment".parse().unwrap(),
-        holder.parse().unwrap(),
-        scope("personal.sensitive", "US,HK", OperationSet::all()),
+    support::approval(
+        "sa-1",
+        "CN-CAC",
+        "security_assessment",
+        holder,
+        scope(&["personal.sensitive"], "US,HK", OperationSet::all()),
         t(2025, 1, 1),
     )
-    .unwrap()
     .valid_until(t(2028, 1, 1))
     .unwrap()
-}
-
-fn store_with(consents: impl IntoIterator<Item = Consent>) -> MemoryEvidence {
-    let s = MemoryEvidence::new();
-    for c in consents {
-        s.grant(c).unwrap();
-    }
-    s
 }
 
 #[test]
@@ -139,7 +112,7 @@ fn a_stronger_consent_kind_satisfies_an_express_requirement() {
         let store = store_with([consent(
             "c-1",
             kind,
-            scope(HEALTH, "US", [Operation::Transfer].into()),
+            scope(&[HEALTH], "US", [Operation::Transfer].into()),
         )]);
         assert!(e.evaluate(&tr, &store).is_allowed(), "{kind}");
     }
@@ -152,7 +125,7 @@ fn a_consent_for_a_parent_category_covers_its_descendants() {
     let store = store_with([consent(
         "c-1",
         ConsentKind::Express,
-        scope("personal.sensitive", "US", [Operation::Transfer].into()),
+        scope(&["personal.sensitive"], "US", [Operation::Transfer].into()),
     )]);
     assert!(e.evaluate(&tr, &store).is_allowed());
 }
@@ -217,7 +190,7 @@ fn denied_when_the_consent_is_only_implied() {
     let store = store_with([consent(
         "c-1",
         ConsentKind::Implied,
-        scope(HEALTH, "US", [Operation::Transfer].into()),
+        scope(&[HEALTH], "US", [Operation::Transfer].into()),
     )]);
     let tr = act(&e, Operation::Transfer, HEALTH, "CN", "US");
     let d = e.evaluate(&tr, &store);
@@ -231,17 +204,20 @@ fn denied_when_the_consent_covers_another_destination_category_or_operation() {
     let cases = [
         (
             "destination",
-            scope(HEALTH, "GB", [Operation::Transfer].into()),
+            scope(&[HEALTH], "GB", [Operation::Transfer].into()),
         ),
         (
             "category",
             scope(
-                "personal.sensitive.biometric",
+                &["personal.sensitive.biometric"],
                 "US",
                 [Operation::Transfer].into(),
             ),
         ),
-        ("operation", scope(HEALTH, "US", [Operation::Store].into())),
+        (
+            "operation",
+            scope(&[HEALTH], "US", [Operation::Store].into()),
+        ),
     ];
     for (what, s) in cases {
         let store = store_with([consent("c-1", ConsentKind::Express, s)]);
@@ -261,7 +237,7 @@ fn a_consent_of_another_subject_does_not_count() {
         "c-9".parse().unwrap(),
         "u-7".parse().unwrap(),
         ConsentKind::Express,
-        scope(HEALTH, "US", OperationSet::all()),
+        scope(&[HEALTH], "US", OperationSet::all()),
         t(2026, 1, 1),
     )
     .unwrap();
@@ -302,7 +278,7 @@ fn an_approval_by_an_authority_not_named_does_not_count() {
         "US-FTC".parse().unwrap(),
         "certification".parse().unwrap(),
         "acme-cn".parse().unwrap(),
-        scope("personal", "US", OperationSet::all()),
+        scope(&["personal"], "US", OperationSet::all()),
         t(2025, 1, 1),
     )
     .unwrap();
@@ -429,7 +405,7 @@ fn remote_access_from_abroad_is_governed_like_a_transfer() {
     let c = consent(
         "c-2",
         ConsentKind::Express,
-        scope(HEALTH, "US", [Operation::RemoteAccess].into()),
+        scope(&[HEALTH], "US", [Operation::RemoteAccess].into()),
     );
     assert!(e.evaluate(&access, &store_with([c])).is_allowed());
 }
@@ -457,7 +433,7 @@ fn the_missing_sets_say_concretely_what_would_make_the_act_lawful() {
     assert_eq!(missing.len(), 2);
     assert_eq!(missing[0].alternative, "express-permission");
     assert_eq!(missing[0].missing.len(), 1);
-    assert_eq!(missing[0].missing[0].basis, "consent");
+    assert_eq!(missing[0].missing[0].basis.as_str(), "consent");
     assert_eq!(
         missing[0].missing[0].text,
         "express consent of subject `u-42` covering `personal.sensitive.health` to `US` for `transfer`, valid at 2026-03-01T00:00:00Z"
@@ -489,7 +465,7 @@ fn supplying_each_missing_set_satisfies_the_rule() {
     let store = store_with([consent(
         "c-new",
         ConsentKind::Express,
-        scope(HEALTH, "US", [Operation::Transfer].into()),
+        scope(&[HEALTH], "US", [Operation::Transfer].into()),
     )]);
     assert!(e.evaluate(&tr, &store).is_allowed());
     // The approval the second describes.
@@ -501,7 +477,7 @@ fn supplying_each_missing_set_satisfies_the_rule() {
                 "CN-MPS".parse().unwrap(),
                 "any_mechanism".parse().unwrap(),
                 "acme-cn".parse().unwrap(),
-                scope(HEALTH, "US", [Operation::Transfer].into()),
+                scope(&[HEALTH], "US", [Operation::Transfer].into()),
                 tr.at(),
             )
             .unwrap(),
@@ -524,25 +500,15 @@ fn decisions_render_as_json_and_round_trip_as_reports() {
     assert_eq!(json["rules"][0]["evidence"][0]["id"], "c-1");
     assert_eq!(json["rules"][0]["evidence"][0]["kind"], "consent");
     assert_eq!(json["packs"][0]["id"], "cn-pledge-2015");
-    let report: crossborder::DecisionReport = serde_json::from_value(json).unwrap();
+    let report: crossborder::report::DecisionReport = serde_json::from_value(json).unwrap();
     assert_eq!(report, d.report());
 }
 
 #[test]
 fn minors_data_of_any_category_is_sensitive_by_default() {
     let e = engine();
-    let tr = Transfer::builder()
-        .operation(Operation::Transfer)
-        .destination(j("US"))
-        .data(DataItem::of_subject(
-            Subject::new("kid-1".parse().unwrap()).minor(true),
-            ["personal.contact".parse().unwrap()],
-            j("CN"),
-        ))
-        .exporter(Party::new("acme-cn".parse().unwrap()))
-        .at(t(2026, 3, 1))
-        .build(&e)
-        .unwrap();
+    let kid = data_of(subject("kid-1").minor(true), &["personal.contact"], "CN");
+    let tr = acme_to_us(&e, kid);
     let d = e.evaluate(&tr, &NoEvidence);
     assert_eq!(d.effect(), Effect::Deny);
     assert_eq!(d.rules().next().unwrap().rule_id(), "pledge-minor-abroad");
@@ -571,14 +537,8 @@ fn the_strict_option_governs_all_personal_information() {
 #[test]
 fn bulk_acts_cannot_rest_on_consent_but_can_rest_on_an_approval() {
     let e = engine();
-    let tr = Transfer::builder()
-        .operation(Operation::Transfer)
-        .destination(j("US"))
-        .data(DataItem::bulk([HEALTH.parse().unwrap()], j("CN"), 500, 0))
-        .exporter(Party::new("acme-cn".parse().unwrap()))
-        .at(t(2026, 3, 1))
-        .build(&e)
-        .unwrap();
+    let data = support::batch(&[HEALTH], "CN", 500, 0);
+    let tr = acme_to_us(&e, data);
     let d = e.evaluate(&tr, &NoEvidence);
     assert_eq!(d.effect(), Effect::Deny);
     let missing = d.rules().next().unwrap().missing();

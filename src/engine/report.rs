@@ -1,0 +1,124 @@
+//! Owned, serializable reports of decisions: what auditors keep, what the JSON form of a
+//! [`Decision`](crate::Decision) is, and what deserializes back.
+//!
+//! Every struct is `#[non_exhaustive]`: fields can be added without breaking callers that read
+//! them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::decision::{Effect, EvidenceRef, Verdict};
+pub use crate::pack::ast::BasisKind;
+use crate::pack::ast::Obligation;
+
+/// A pack an engine was built from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PackRef {
+    /// The pack's id.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Its digest, as 16 hex digits.
+    pub digest: String,
+}
+
+/// An obligation that comes with an allow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ObligationReport {
+    /// The obligation's id.
+    pub id: String,
+    /// What must be done.
+    pub summary: String,
+    /// Where the law says so, if the pack gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cite: Option<String>,
+}
+
+impl From<&Obligation> for ObligationReport {
+    fn from(o: &Obligation) -> Self {
+        ObligationReport {
+            id: o.id.clone(),
+            summary: o.summary.clone(),
+            cite: o.cite.clone(),
+        }
+    }
+}
+
+/// One basis that did not hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MissingItem {
+    /// The kind of basis (`consent`, `approval`, `destination`, `certification`, `purpose`,
+    /// `recipient_role`, `tags` or `volume` in JSON).
+    pub basis: BasisKind,
+    /// What would satisfy it, concretely.
+    pub text: String,
+}
+
+/// The bases of one alternative that did not hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MissingSet {
+    /// The alternative's name.
+    pub alternative: String,
+    /// The alternative's summary, if the pack gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// What is missing (all of it is needed).
+    pub missing: Vec<MissingItem>,
+}
+
+/// One applicable rule in a [`DecisionReport`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RuleReport {
+    /// The pack's id.
+    pub pack: String,
+    /// The rule's id.
+    pub rule: String,
+    /// The article and instrument.
+    pub cite: String,
+    /// The rule's summary.
+    pub summary: String,
+    /// What the rule concluded.
+    pub verdict: Verdict,
+    /// The alternative that satisfied it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<String>,
+    /// The evidence that satisfied it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceRef>,
+    /// The obligations that come with the allow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<ObligationReport>,
+    /// For an unmet rule, what is missing, per alternative.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<MissingSet>,
+}
+
+/// An owned, serializable explanation of a decision: what auditors keep and the JSON form of a
+/// [`Decision`](crate::Decision).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DecisionReport {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// The transfer's id, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_id: Option<String>,
+    /// The act, in one line.
+    pub act: String,
+    /// The instant of the act.
+    pub at: DateTime<Utc>,
+    /// The packs the engine applied.
+    pub packs: Vec<PackRef>,
+    /// Whether no rule applied.
+    pub no_rule_applies: bool,
+    /// Every applicable rule.
+    pub rules: Vec<RuleReport>,
+    /// Problems met during evaluation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<String>,
+}

@@ -1,0 +1,275 @@
+//! The public error types, one per stage that can fail:
+//!
+//! | stage | error | raised by |
+//! |---|---|---|
+//! | a model value | [`ModelError`] | constructors and `FromStr` of jurisdictions, names, ids, scopes, consents, approvals |
+//! | a pack | [`PackError`] (every [`PackProblem`], located) | [`PackLoader`](crate::PackLoader), [`PolicyPack`](crate::PolicyPack) |
+//! | an engine | [`BuildError`] | [`EngineBuilder::build`](crate::EngineBuilder::build) |
+//! | a transfer resolved against an engine | [`TransferError`] | [`TransferBuilder::build`](crate::TransferBuilder::build) |
+//! | an evidence store update | [`StoreError`] | [`MemoryEvidence`](crate::MemoryEvidence)'s grants, withdrawals and records |
+//!
+//! [`Error`] wraps any of them, for callers that handle them alike (`?` converts).
+//!
+//! Errors are opaque structs with accessors and a `#[non_exhaustive]` kind for matching, so
+//! their contents can grow without breaking callers; all are `Clone + Send + Sync + 'static`.
+//! Messages start in lower case, quote user-supplied values in backticks, write instants in
+//! RFC 3339 with a `Z`, name no Rust type and never end in a period. Evaluation has no error
+//! type: problems met while evaluating become diagnostics inside a
+//! [`Decision`](crate::Decision), which deny.
+
+mod pack;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use pack::{Location, PackError, PackProblem, PackProblemKind};
+
+/// Defines an opaque error: a `kind` to match on and a message, with `kind()`, `message()`,
+/// `Display` (the message) and a `Debug` that shows both.
+macro_rules! opaque_error {
+    ($(#[$m:meta])* $name:ident, $kind:ident) => {
+        $(#[$m])*
+        #[derive(Clone, PartialEq, Eq, thiserror::Error)]
+        #[error("{message}")]
+        pub struct $name {
+            kind: $kind,
+            message: Arc<str>,
+        }
+
+        impl $name {
+            #[cold]
+            pub(crate) fn new(kind: $kind, message: impl Into<String>) -> Self {
+                $name {
+                    kind,
+                    message: message.into().into(),
+                }
+            }
+
+            /// What kind of problem this is.
+            #[must_use]
+            pub fn kind(&self) -> $kind {
+                self.kind
+            }
+
+            /// The message, as `Display` prints it.
+            #[must_use]
+            pub fn message(&self) -> &str {
+                &self.message
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?}: {})", stringify!($name), self.kind, self.message)
+            }
+        }
+    };
+}
+
+/// What is wrong with a model value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ModelErrorKind {
+    /// A jurisdiction code that is not assigned, or a malformed division.
+    UnknownJurisdiction,
+    /// A name (category, tag, purpose, mechanism, authority, certification, an enumerated
+    /// value) of the wrong shape.
+    InvalidName,
+    /// An identifier that is empty, too long, or holds white space or control characters.
+    InvalidId,
+    /// A consent or approval scope with no categories, destinations or operations.
+    EmptyScope,
+    /// A validity window that ends before it starts, or a withdrawal before the grant.
+    InvalidPeriod,
+}
+
+opaque_error!(
+    /// An invalid model value: a bad jurisdiction code, an empty scope, a consent that expires
+    /// before it is granted, a malformed id or name.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use crossborder::{Jurisdiction, ModelErrorKind};
+    ///
+    /// let err = "XX".parse::<Jurisdiction>().unwrap_err();
+    /// assert_eq!(err.kind(), ModelErrorKind::UnknownJurisdiction);
+    /// assert!(err.to_string().starts_with("unknown jurisdiction `XX`"));
+    /// ```
+    ModelError,
+    ModelErrorKind
+);
+
+/// What is wrong with a transfer, checked and resolved against an engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransferErrorKind {
+    /// A required field of the builder was not set.
+    MissingField,
+    /// A value the engine cannot take (data with no category).
+    InvalidValue,
+    /// A category the engine's taxonomy does not declare.
+    UnknownCategory,
+    /// A tag no enabled pack declares, or one declared for another kind of value.
+    UnknownTag,
+    /// A sub-national jurisdiction no enabled pack declares.
+    UnknownSubdivision,
+    /// A transfer built for another engine.
+    EngineMismatch,
+}
+
+opaque_error!(
+    /// A transfer that cannot be evaluated by an engine: a required field unset, a name the
+    /// engine's packs do not declare, or a transfer built for another engine.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use crossborder::{Engine, Transfer, TransferErrorKind};
+    ///
+    /// let engine = Engine::builder().enable("cn-pledge-2015").build()?;
+    /// let err = Transfer::builder().build(&engine).unwrap_err();
+    /// assert_eq!(err.kind(), TransferErrorKind::MissingField);
+    /// assert_eq!(err.to_string(), "a transfer needs `operation`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    TransferError,
+    TransferErrorKind
+);
+
+/// What went wrong updating an evidence store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// An evidence id that is already in use.
+    DuplicateId,
+    /// An evidence id the store does not hold.
+    UnknownEvidence,
+    /// An update the item's validity window refuses (a withdrawal before the grant, an
+    /// extension of an approval with no end).
+    InvalidUpdate,
+    /// The store holds as many items as it can index.
+    Full,
+    /// An act recorded with an engine other than the one its transfer was built for.
+    EngineMismatch,
+}
+
+opaque_error!(
+    /// An evidence-store update that was refused; the store is unchanged.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use crossborder::{MemoryEvidence, StoreErrorKind};
+    ///
+    /// let store = MemoryEvidence::new();
+    /// let at = chrono::DateTime::from_timestamp(0, 0).unwrap();
+    /// let err = store.withdraw(&"c-404".parse()?, at).unwrap_err();
+    /// assert_eq!(err.kind(), StoreErrorKind::UnknownEvidence);
+    /// assert_eq!(err.to_string(), "the store holds no consent `c-404`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    StoreError,
+    StoreErrorKind
+);
+
+impl StoreError {
+    /// An update refused by the item itself (its [`ModelError`] says why).
+    pub(crate) fn update(e: &ModelError) -> Self {
+        StoreError::new(StoreErrorKind::InvalidUpdate, e.message())
+    }
+}
+
+/// What went wrong building an [`Engine`](crate::Engine).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuildErrorKind {
+    /// No pack was enabled: an engine without rules would allow everything.
+    NoPacks,
+    /// A built-in pack id that does not exist.
+    UnknownPack,
+    /// Two packs with the same id.
+    DuplicatePack,
+    /// An option the pack does not declare, or one set for a pack that is not enabled.
+    UnknownOption,
+    /// Packs that cannot be combined (for example a tag declared for parties by one pack and
+    /// for transfers by another), or a built-in pack that does not validate.
+    Conflict,
+    /// More categories, tags, purposes or divisions than the engine's fixed-size sets hold.
+    Limit,
+}
+
+opaque_error!(
+    /// An engine that could not be built.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use crossborder::{BuildErrorKind, Engine};
+    ///
+    /// let err = Engine::builder().enable("no-such-pack").build().unwrap_err();
+    /// assert_eq!(err.kind(), BuildErrorKind::UnknownPack);
+    /// assert_eq!(err.to_string(), "unknown built-in pack `no-such-pack`");
+    /// ```
+    BuildError,
+    BuildErrorKind
+);
+
+/// Any error this library returns, for callers that handle them alike: `?` converts each
+/// stage's error into it.
+///
+/// ```
+/// use crossborder::{Engine, Error};
+///
+/// fn build() -> Result<Engine, Error> {
+///     let pack = crossborder::PolicyPack::from_toml_str("format = 1")?; // a PackError
+///     Ok(Engine::builder().pack(pack).build()?) // a BuildError
+/// }
+/// assert!(matches!(build(), Err(Error::Pack(_))));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A model value was invalid.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A pack did not load.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// An engine could not be built.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// A transfer could not be resolved against an engine.
+    #[error(transparent)]
+    Transfer(#[from] TransferError),
+    /// An evidence-store update was refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_good_error<E: std::error::Error + Clone + Send + Sync + 'static>() {}
+
+    #[test]
+    fn errors_are_send_sync_clone() {
+        assert_good_error::<ModelError>();
+        assert_good_error::<PackError>();
+        assert_good_error::<BuildError>();
+        assert_good_error::<TransferError>();
+        assert_good_error::<StoreError>();
+        assert_good_error::<Error>();
+    }
+
+    #[test]
+    fn opaque_errors_show_kind_and_message() {
+        let e = StoreError::new(StoreErrorKind::Full, "full");
+        assert_eq!(e.to_string(), "full");
+        assert_eq!(format!("{e:?}"), "StoreError(Full: full)");
+        let any: Error = e.clone().into();
+        assert_eq!(any.to_string(), "full");
+        assert_eq!(any, Error::Store(e));
+    }
+}

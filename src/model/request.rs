@@ -1,0 +1,280 @@
+//! The request as the host states it: [`TransferBuilder`], the serde form of a transfer, and
+//! the plain data it holds once every required field is set.
+//!
+//! Pure values: nothing here knows an engine. Checking the request against an engine's packs
+//! and resolving its names is the engine's job (`TransferBuilder::build`, in
+//! `engine/prepare.rs`).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Tag, rfc3339,
+};
+use crate::error::{TransferError, TransferErrorKind};
+
+/// Builds a [`Transfer`](crate::Transfer). Also the serde form of a transfer: a JSON request deserializes into a
+/// builder, and [`TransferBuilder::build`] validates it against an engine.
+///
+/// Required: operation, destination, data, exporter, at. The origin (where the data is now)
+/// defaults to where it was collected.
+///
+/// # Example
+///
+/// ```
+/// use crossborder::{DataItem, Engine, Operation, Party, Subject, TransferBuilder};
+///
+/// let engine = Engine::builder().enable("cn-pledge-2015").build()?;
+/// let json = r#"{
+///   "id": "t-1",
+///   "operation": "remote_access",
+///   "destination": "US",
+///   "data": {
+///     "categories": ["personal.sensitive.health"],
+///     "collected_in": "CN",
+///     "individuals": { "one": { "id": "u-42", "residence": "CN" } }
+///   },
+///   "exporter": { "id": "acme-cn", "established_in": ["CN"] },
+///   "at": "2026-03-01T00:00:00Z"
+/// }"#;
+/// let transfer = serde_json::from_str::<TransferBuilder>(json)?.build(&engine)?;
+/// assert_eq!(transfer.operation(), Operation::RemoteAccess);
+/// assert_eq!(transfer.origin().to_string(), "CN");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBuilder {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<EvidenceId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    operation: Option<Operation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<Jurisdiction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    destination: Option<Jurisdiction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data: Option<DataItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exporter: Option<Party>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recipient: Option<Party>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    purpose: Option<Purpose>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<Tag>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<DateTime<Utc>>,
+}
+
+impl TransferBuilder {
+    /// An identifier for audit records.
+    #[must_use]
+    pub fn id(mut self, id: EvidenceId) -> Self {
+        self.id = Some(id);
+        self
+    }
+    /// What is done: transfer, store, process or remote access.
+    #[must_use]
+    pub fn operation(mut self, op: Operation) -> Self {
+        self.operation = Some(op);
+        self
+    }
+    /// Where the data is now (defaults to where it was collected).
+    #[must_use]
+    pub fn origin(mut self, j: Jurisdiction) -> Self {
+        self.origin = Some(j);
+        self
+    }
+    /// Where the act happens: where the data goes, is stored or processed, or is accessed from.
+    #[must_use]
+    pub fn destination(mut self, j: Jurisdiction) -> Self {
+        self.destination = Some(j);
+        self
+    }
+    /// The data concerned.
+    #[must_use]
+    pub fn data(mut self, d: DataItem) -> Self {
+        self.data = Some(d);
+        self
+    }
+    /// Who exports (the personal-information handler or controller).
+    #[must_use]
+    pub fn exporter(mut self, p: Party) -> Self {
+        self.exporter = Some(p);
+        self
+    }
+    /// Who receives or accesses the data, if anyone other than the exporter. With no recipient
+    /// the exporter acts itself: rules see a recipient of role `same_entity`, established where
+    /// the exporter is, with no tags and no certifications.
+    #[must_use]
+    pub fn recipient(mut self, p: Party) -> Self {
+        self.recipient = Some(p);
+        self
+    }
+    /// Why.
+    #[must_use]
+    pub fn purpose(mut self, p: Purpose) -> Self {
+        self.purpose = Some(p);
+        self
+    }
+    /// Adds a transfer tag (`systematic`, ...) declared by an enabled pack.
+    #[must_use]
+    pub fn tag(mut self, t: Tag) -> Self {
+        if !self.tags.contains(&t) {
+            self.tags.push(t);
+        }
+        self
+    }
+    /// The instant of the act. Evaluation reads no clock: this is the only time it knows.
+    #[must_use]
+    pub fn at(mut self, t: DateTime<Utc>) -> Self {
+        self.at = Some(t);
+        self
+    }
+
+    /// The data, once every required field is set (the origin defaults to where the data was
+    /// collected). Needs no engine: resolving names is [`build`](Self::build)'s job.
+    pub(crate) fn into_data(self) -> Result<TransferData, TransferError> {
+        let missing = |f: &str| {
+            TransferError::new(
+                TransferErrorKind::MissingField,
+                format!("a transfer needs `{f}`"),
+            )
+        };
+        let operation = self.operation.ok_or_else(|| missing("operation"))?;
+        let destination = self.destination.ok_or_else(|| missing("destination"))?;
+        let data = self.data.ok_or_else(|| missing("data"))?;
+        let exporter = self.exporter.ok_or_else(|| missing("exporter"))?;
+        let at = self.at.ok_or_else(|| missing("at"))?;
+        let origin = self.origin.unwrap_or(data.collected_in());
+        Ok(TransferData {
+            id: self.id,
+            operation,
+            origin,
+            destination,
+            data,
+            exporter,
+            recipient: self.recipient,
+            purpose: self.purpose,
+            tags: self.tags,
+            at,
+        })
+    }
+}
+
+/// A transfer's facts, every required field set: what the engine resolves, and what a
+/// decision states as the act.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TransferData {
+    pub id: Option<EvidenceId>,
+    pub operation: Operation,
+    pub origin: Jurisdiction,
+    pub destination: Jurisdiction,
+    pub data: DataItem,
+    pub exporter: Party,
+    pub recipient: Option<Party>,
+    pub purpose: Option<Purpose>,
+    pub tags: Vec<Tag>,
+    pub at: DateTime<Utc>,
+}
+
+impl TransferData {
+    /// The builder these facts came from.
+    pub(crate) fn to_builder(&self) -> TransferBuilder {
+        TransferBuilder {
+            id: self.id.clone(),
+            operation: Some(self.operation),
+            origin: Some(self.origin),
+            destination: Some(self.destination),
+            data: Some(self.data.clone()),
+            exporter: Some(self.exporter.clone()),
+            recipient: self.recipient.clone(),
+            purpose: self.purpose.clone(),
+            tags: self.tags.clone(),
+            at: Some(self.at),
+        }
+    }
+}
+
+impl fmt::Display for TransferData {
+    /// One line: `remote_access of personal.sensitive.health about subject `u-42`, collected in
+    /// CN, from CN to US, at 2026-03-01T00:00:00Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self;
+        write!(f, "{} of ", d.operation)?;
+        for (i, c) in d.data.categories().iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        match d.data.individuals() {
+            Individuals::One(s) => write!(f, " about subject `{}`", s.id())?,
+            Individuals::Bulk {
+                sensitive,
+                non_sensitive,
+            } => write!(
+                f,
+                " about {} individuals ({sensitive} sensitive)",
+                sensitive.saturating_add(*non_sensitive)
+            )?,
+        }
+        write!(
+            f,
+            ", collected in {}, from {} to {}, by `{}`",
+            d.data.collected_in(),
+            d.origin,
+            d.destination,
+            d.exporter.id()
+        )?;
+        if let Some(r) = &d.recipient {
+            write!(f, " for `{}`", r.id())?;
+        }
+        write!(f, ", at {}", rfc3339(d.at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Subject;
+
+    #[test]
+    fn missing_fields_are_named_in_order() {
+        let e = TransferBuilder::default().into_data().unwrap_err();
+        assert_eq!(e.kind(), TransferErrorKind::MissingField);
+        assert_eq!(e.to_string(), "a transfer needs `operation`");
+        let e = TransferBuilder::default()
+            .operation(Operation::Store)
+            .destination("US".parse().unwrap())
+            .into_data()
+            .unwrap_err();
+        assert_eq!(e.to_string(), "a transfer needs `data`");
+    }
+
+    #[test]
+    fn the_origin_defaults_to_the_collection_place_and_the_builder_comes_back() {
+        let b = TransferBuilder::default()
+            .operation(Operation::Transfer)
+            .destination("US".parse().unwrap())
+            .data(DataItem::of_subject(
+                Subject::new("u".parse().unwrap()),
+                ["personal.contact".parse().unwrap()],
+                "CN".parse().unwrap(),
+            ))
+            .exporter(Party::new("acme".parse().unwrap()))
+            .at(DateTime::from_timestamp(1_772_323_200, 0).unwrap());
+        let d = b.clone().into_data().unwrap();
+        assert_eq!(d.origin.to_string(), "CN");
+        assert_eq!(d.to_builder(), b.origin("CN".parse().unwrap()));
+        assert_eq!(
+            d.to_string(),
+            "transfer of personal.contact about subject `u`, collected in CN, from CN to US, by `acme`, at 2026-03-01T00:00:00Z"
+        );
+        assert!(serde_json::from_str::<TransferBuilder>(r#"{"operaton":"transfer"}"#).is_err());
+    }
+}

@@ -1,0 +1,380 @@
+//! The validated form of a pack: every reference resolved, every value typed.
+//!
+//! This is the contract between the pack stage and the engine: [`crate::engine`] compiles
+//! these types and nothing else from this folder's internals (the document types of
+//! [`super::doc`] never reach evaluation). Owns the meaning of a pack; knows nothing about
+//! dense ids, bitsets or evidence stores.
+//!
+//! Adding a condition or a basis starts here: see `CONTRIBUTING.md`, "Adding a condition or a
+//! basis", for every other place the compiler then points at.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    Authority, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism, OperationSet,
+    Purpose, Role, Tag,
+};
+
+/// A half-open validity window `[from, until)`; `None` is unbounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Period {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Period {
+    pub(crate) fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.from.is_none_or(|f| f <= t) && self.until.is_none_or(|u| t < u)
+    }
+
+    /// The instants both periods contain.
+    pub(crate) fn intersect(&self, other: &Period) -> Period {
+        let from = match (self.from, other.from) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let until = match (self.until, other.until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Period { from, until }
+    }
+}
+
+/// A jurisdiction list entry: a code, or one of the pack's groups (by index in [`Ast::groups`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum JurRef {
+    Code(Jurisdiction),
+    Group(usize),
+}
+
+/// A named, possibly dated, list of jurisdictions.
+#[derive(Clone, Debug)]
+pub(crate) struct Group {
+    pub name: String,
+    pub members: Vec<(Jurisdiction, Period)>,
+}
+
+/// Which single place of an act a condition tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    Origin,
+    Destination,
+    CollectedIn,
+    SubjectResidence,
+    SubjectLocation,
+}
+
+/// Which set of places a condition tests (it holds when any member is in the list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PlaceSet {
+    SubjectCitizenship,
+    ExporterEstablishment,
+    RecipientEstablishment,
+}
+
+/// Whose tags a condition or basis tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Who {
+    Exporter,
+    Recipient,
+    Transfer,
+}
+
+impl Who {
+    /// What a tag tested on `self` must be declared for.
+    pub(crate) fn tag_on(self) -> TagOn {
+        match self {
+            Who::Exporter | Who::Recipient => TagOn::Party,
+            Who::Transfer => TagOn::Transfer,
+        }
+    }
+
+    /// "the exporter", "the recipient", "the transfer".
+    pub(crate) fn phrase(self) -> &'static str {
+        match self {
+            Who::Exporter => "the exporter",
+            Who::Recipient => "the recipient",
+            Who::Transfer => "the transfer",
+        }
+    }
+}
+
+/// What a declared tag may be attached to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TagOn {
+    Party,
+    Transfer,
+}
+
+/// The window a volume counter counts over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum WindowKind {
+    /// Since 1 January 00:00 of the act's year, at the counter's UTC offset.
+    CalendarYear,
+    /// Since 1 January 00:00 of the year before the act's year.
+    SincePreviousCalendarYear,
+    /// The twelve months up to and including the act's instant.
+    #[serde(rename = "rolling_12_months")]
+    Rolling12Months,
+}
+
+/// What a bulk act adds to a counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CountedIndividuals {
+    Sensitive,
+    NonSensitive,
+    All,
+}
+
+/// One applicability condition of a rule or a counter (a rule's conditions are a conjunction).
+#[derive(Clone, Debug)]
+pub(crate) enum Cond {
+    Ops(OperationSet),
+    Place {
+        place: Place,
+        list: Vec<JurRef>,
+        negate: bool,
+    },
+    Places {
+        places: PlaceSet,
+        list: Vec<JurRef>,
+        negate: bool,
+    },
+    Roles {
+        roles: Vec<Role>,
+        negate: bool,
+    },
+    Tags {
+        who: Who,
+        tags: Vec<Tag>,
+        negate: bool,
+    },
+    Minor(bool),
+    Bulk(bool),
+    Purposes {
+        purposes: Vec<Purpose>,
+        negate: bool,
+    },
+    CategoriesNot(Vec<Category>),
+    Volume(Volume),
+}
+
+/// A test on a counter: the count including the act lies in `[at_least, below)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Volume {
+    pub counter: String,
+    pub at_least: Option<u64>,
+    pub below: Option<u64>,
+}
+
+/// A volume counter a pack declares.
+#[derive(Clone, Debug)]
+pub(crate) struct Counter {
+    pub name: String,
+    pub window: WindowKind,
+    pub offset: FixedOffset,
+    pub individuals: CountedIndividuals,
+    pub conds: Vec<Cond>,
+    pub categories: Option<Vec<Category>>,
+}
+
+/// One basis of an alternative (an alternative's bases are a conjunction).
+#[derive(Clone, Debug)]
+pub(crate) enum Basis {
+    Consent {
+        min: ConsentKind,
+        informed: bool,
+    },
+    Approval {
+        authorities: Vec<Authority>,
+        mechanisms: Option<Vec<Mechanism>>,
+    },
+    DestinationIn(Vec<JurRef>),
+    RecipientCertified(Vec<CertificationName>),
+    PurposeIn(Vec<Purpose>),
+    RecipientRoles(Vec<Role>),
+    Tags {
+        who: Who,
+        tags: Vec<Tag>,
+    },
+    Volume(Volume),
+}
+
+/// The kind of a basis: what a [`MissingItem`](crate::report::MissingItem) says is missing.
+///
+/// Serialized in snake case (`recipient_role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BasisKind {
+    /// A data subject's consent.
+    Consent,
+    /// An authority's approval held by the exporter.
+    Approval,
+    /// The destination in a listed set (adequacy, a dated group).
+    Destination,
+    /// A certification held by the recipient.
+    Certification,
+    /// The act's purpose in a listed set.
+    Purpose,
+    /// The recipient's role in a listed set.
+    RecipientRole,
+    /// Tags on the exporter, the recipient or the transfer.
+    Tags,
+    /// A volume counter's count in a range.
+    Volume,
+}
+
+impl BasisKind {
+    /// The name used in JSON and scenario files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BasisKind::Consent => "consent",
+            BasisKind::Approval => "approval",
+            BasisKind::Destination => "destination",
+            BasisKind::Certification => "certification",
+            BasisKind::Purpose => "purpose",
+            BasisKind::RecipientRole => "recipient_role",
+            BasisKind::Tags => "tags",
+            BasisKind::Volume => "volume",
+        }
+    }
+
+    /// Whether a basis of this kind is answered from the evidence store (consents, approvals,
+    /// certifications, the volume ledger) rather than from the act alone.
+    #[must_use]
+    pub fn reads_evidence(self) -> bool {
+        match self {
+            BasisKind::Consent
+            | BasisKind::Approval
+            | BasisKind::Certification
+            | BasisKind::Volume => true,
+            BasisKind::Destination
+            | BasisKind::Purpose
+            | BasisKind::RecipientRole
+            | BasisKind::Tags => false,
+        }
+    }
+}
+
+impl std::fmt::Display for BasisKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something the act's exporter must do when a rule allows it.
+#[derive(Clone, Debug)]
+pub(crate) struct Obligation {
+    pub id: String,
+    pub summary: String,
+    pub cite: Option<String>,
+}
+
+/// One way to satisfy a requirement.
+#[derive(Clone, Debug)]
+pub(crate) struct Alternative {
+    pub name: String,
+    pub summary: Option<String>,
+    pub bases: Vec<Basis>,
+    pub obligations: Vec<Obligation>,
+}
+
+/// What a rule does when it applies.
+#[derive(Clone, Debug)]
+pub(crate) enum RuleEffect {
+    Prohibit,
+    Require(Vec<Alternative>),
+}
+
+/// A validated rule.
+#[derive(Clone, Debug)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub summary: String,
+    pub cite: String,
+    pub in_force: Period,
+    /// The option that switches the rule on (`(name, true)`) or off (`(name, false)`).
+    pub gate: Option<(String, bool)>,
+    pub conds: Vec<Cond>,
+    pub categories: Option<Vec<Category>>,
+    pub effect: RuleEffect,
+    pub obligations: Vec<Obligation>,
+}
+
+/// An option a pack declares, and its default.
+#[derive(Clone, Debug)]
+pub(crate) struct OptionDef {
+    pub name: String,
+    pub default: bool,
+}
+
+/// A validated pack: every reference resolved, every value typed.
+#[derive(Clone, Debug)]
+pub(crate) struct Ast {
+    pub id: String,
+    pub version: String,
+    pub effective: Period,
+    pub options: Vec<OptionDef>,
+    pub groups: Vec<Group>,
+    pub taxonomy: Vec<Category>,
+    pub subdivisions: Vec<Jurisdiction>,
+    pub tags: Vec<(Tag, TagOn)>,
+    pub purposes: Vec<Purpose>,
+    pub counters: Vec<Counter>,
+    pub rules: Vec<Rule>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn periods() {
+        let t = |y| Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0).unwrap();
+        let p = Period {
+            from: Some(t(2020)),
+            until: Some(t(2025)),
+        };
+        assert!(p.contains(t(2020)) && !p.contains(t(2025)));
+        let q = Period {
+            from: Some(t(2022)),
+            until: None,
+        };
+        let i = p.intersect(&q);
+        assert_eq!(
+            i,
+            Period {
+                from: Some(t(2022)),
+                until: Some(t(2025))
+            }
+        );
+        assert!(Period::default().contains(t(1900)));
+    }
+
+    #[test]
+    fn basis_kinds_name_themselves_as_serde_does() {
+        for k in [
+            BasisKind::Consent,
+            BasisKind::Approval,
+            BasisKind::Destination,
+            BasisKind::Certification,
+            BasisKind::Purpose,
+            BasisKind::RecipientRole,
+            BasisKind::Tags,
+            BasisKind::Volume,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Rules: ids, citations, periods, option gates, and what they require — alternatives, their
+//! bases and obligations.
+//!
+//! The document's basis fields are destructured without `..`, so a field added to
+//! [`AlternativeDoc`] does not compile until it is mapped to a [`Basis`] here. The number of
+//! bases an alternative holds, which the limits bound, is counted on the [`Basis`] values
+//! built here.
+
+use std::collections::BTreeSet;
+
+use super::context::{Validator, is_pack_id};
+use crate::error::PackProblemKind as Kind;
+use crate::model::{Authority, CertificationName, Mechanism};
+use crate::pack::ast::{Alternative, Basis, Obligation, Rule, RuleEffect, Who};
+use crate::pack::doc::{AlternativeDoc, ApprovalBasisDoc, ConsentBasisDoc, ObligationDoc, RuleDoc};
+
+impl Validator<'_> {
+    /// Every rule, in pack order.
+    pub(super) fn rules(&mut self, docs: &[RuleDoc]) -> Vec<Rule> {
+        let mut ids = BTreeSet::new();
+        let mut rules = Vec::with_capacity(docs.len());
+        for (ri, r) in docs.iter().enumerate() {
+            rules.push(self.rule(&format!("rules[{ri}]"), r, &mut ids));
+        }
+        self.rule = None;
+        rules
+    }
+
+    fn rule(&mut self, path: &str, r: &RuleDoc, ids: &mut BTreeSet<String>) -> Rule {
+        self.rule = None;
+        if !is_pack_id(&r.id) {
+            self.problem(
+                Kind::InvalidValue,
+                format!("{path}.id"),
+                format!("invalid rule id `{}`", r.id),
+            );
+        } else if !ids.insert(r.id.clone()) {
+            self.problem(
+                Kind::Duplicate,
+                format!("{path}.id"),
+                format!("rule id `{}` is used twice", r.id),
+            );
+        }
+        self.rule = Some(r.id.clone());
+        for (field, value) in [("summary", &r.summary), ("cite", &r.cite)] {
+            self.non_empty(
+                format!("{path}.{field}"),
+                value,
+                format!("has an empty `{field}`"),
+            );
+        }
+        let in_force = self.period(&format!("{path}.in_force"), r.in_force.as_ref());
+        let gate = self.gate(path, r);
+        let (conds, categories) = self.conditions(&format!("{path}.applies_when"), &r.applies_when);
+        let effect = self.effect(path, r);
+        let obligations = self.obligations(&format!("{path}.obligations"), &r.obligations);
+        Rule {
+            id: r.id.clone(),
+            summary: r.summary.clone(),
+            cite: r.cite.clone(),
+            in_force,
+            gate,
+            conds,
+            categories,
+            effect,
+            obligations,
+        }
+    }
+
+    /// `if_option` / `unless_option`: the option that switches the rule on or off.
+    fn gate(&mut self, path: &str, r: &RuleDoc) -> Option<(String, bool)> {
+        let gate = match (&r.if_option, &r.unless_option) {
+            (Some(_), Some(_)) => {
+                self.problem(
+                    Kind::Conflict,
+                    format!("{path}.unless_option"),
+                    "has both `if_option` and `unless_option`",
+                );
+                None
+            }
+            (Some(o), None) => Some((o.clone(), true)),
+            (None, Some(o)) => Some((o.clone(), false)),
+            (None, None) => None,
+        };
+        if let Some((o, want)) = &gate
+            && !self.options.contains(o.as_str())
+        {
+            let field = if *want { "if_option" } else { "unless_option" };
+            self.problem(
+                Kind::UnknownReference,
+                format!("{path}.{field}"),
+                format!("references unknown option `{o}`"),
+            );
+        }
+        gate
+    }
+
+    /// `prohibit = true`, or the `require` alternatives (never both, never neither).
+    fn effect(&mut self, path: &str, r: &RuleDoc) -> RuleEffect {
+        match (r.prohibit, r.require.is_empty()) {
+            (true, false) => {
+                self.problem(
+                    Kind::Conflict,
+                    format!("{path}.require"),
+                    "has both `prohibit` and `require`: a prohibition admits no alternatives",
+                );
+                RuleEffect::Prohibit
+            }
+            (true, true) => {
+                if !r.obligations.is_empty() {
+                    self.problem(
+                        Kind::Conflict,
+                        format!("{path}.obligations"),
+                        "is a prohibition and cannot carry obligations",
+                    );
+                }
+                RuleEffect::Prohibit
+            }
+            (false, true) => {
+                self.problem(
+                    Kind::InvalidValue,
+                    path.to_owned(),
+                    "has neither `prohibit = true` nor any `require` alternative",
+                );
+                RuleEffect::Prohibit
+            }
+            (false, false) => {
+                let alts: Vec<Alternative> = r
+                    .require
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| self.alternative(&format!("{path}.require[{i}]"), i, a))
+                    .collect();
+                let mut names = BTreeSet::new();
+                for (i, a) in alts.iter().enumerate() {
+                    if !names.insert(a.name.clone()) {
+                        self.problem(
+                            Kind::Duplicate,
+                            format!("{path}.require[{i}].name"),
+                            format!("has two alternatives named `{}`", a.name),
+                        );
+                    }
+                }
+                RuleEffect::Require(alts)
+            }
+        }
+    }
+
+    fn alternative(&mut self, path: &str, index: usize, a: &AlternativeDoc) -> Alternative {
+        let AlternativeDoc {
+            name,
+            summary,
+            consent,
+            approval,
+            destination_in,
+            recipient_certified,
+            purpose_in,
+            recipient_roles,
+            exporter_tags,
+            recipient_tags,
+            transfer_tags,
+            volume,
+            obligations,
+        } = a;
+        let at = |field: &str| format!("{path}.{field}");
+        let mut bases = Vec::new();
+        if let Some(ConsentBasisDoc {
+            min_kind,
+            informed_of_risks,
+        }) = consent
+        {
+            bases.push(Basis::Consent {
+                min: *min_kind,
+                informed: *informed_of_risks,
+            });
+        }
+        if let Some(ApprovalBasisDoc {
+            authorities,
+            mechanisms,
+        }) = approval
+        {
+            let authorities =
+                self.names(&at("approval.authorities"), authorities, "authority", |s| {
+                    Authority::new(s)
+                });
+            let mechanisms = mechanisms.as_ref().map(|m| {
+                self.names(&at("approval.mechanisms"), m, "mechanism", |s| {
+                    Mechanism::new(s)
+                })
+            });
+            bases.push(Basis::Approval {
+                authorities,
+                mechanisms,
+            });
+        }
+        if let Some(l) = destination_in {
+            bases.push(Basis::DestinationIn(
+                self.jur_list(&at("destination_in"), l),
+            ));
+        }
+        if let Some(l) = recipient_certified {
+            bases.push(Basis::RecipientCertified(self.names(
+                &at("recipient_certified"),
+                l,
+                "certification",
+                |s| CertificationName::new(s),
+            )));
+        }
+        if let Some(l) = purpose_in {
+            bases.push(Basis::PurposeIn(self.purposes(&at("purpose_in"), l)));
+        }
+        if let Some(l) = volume {
+            for v in self.volumes(&at("volume"), l) {
+                bases.push(Basis::Volume(v));
+            }
+        }
+        if let Some(l) = recipient_roles {
+            bases.push(Basis::RecipientRoles(self.roles(&at("recipient_roles"), l)));
+        }
+        for (field, list, who) in [
+            ("exporter_tags", exporter_tags, Who::Exporter),
+            ("recipient_tags", recipient_tags, Who::Recipient),
+            ("transfer_tags", transfer_tags, Who::Transfer),
+        ] {
+            if let Some(list) = list {
+                let tags = self.tags(&at(field), list, who.tag_on());
+                bases.push(Basis::Tags { who, tags });
+            }
+        }
+        if bases.is_empty() {
+            self.problem(
+                Kind::InvalidValue,
+                path.to_owned(),
+                "has an alternative with no bases: it would always hold",
+            );
+        }
+        if bases.len() > self.max_bases {
+            self.problem(
+                Kind::Limit,
+                path.to_owned(),
+                format!(
+                    "has an alternative with {} bases, more than the limit of {}",
+                    bases.len(),
+                    self.max_bases
+                ),
+            );
+        }
+        if let Some(n) = name
+            && !is_pack_id(n)
+        {
+            self.problem(
+                Kind::InvalidValue,
+                at("name"),
+                format!("has an invalid alternative name `{n}`"),
+            );
+        }
+        Alternative {
+            name: name
+                .clone()
+                .unwrap_or_else(|| format!("alternative-{}", index + 1)),
+            summary: summary.clone(),
+            bases,
+            obligations: self.obligations(&at("obligations"), obligations),
+        }
+    }
+
+    fn obligations(&mut self, path: &str, list: &[ObligationDoc]) -> Vec<Obligation> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::with_capacity(list.len());
+        for (i, o) in list.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            if !is_pack_id(&o.id) {
+                self.problem(
+                    Kind::InvalidValue,
+                    format!("{p}.id"),
+                    format!("has an invalid obligation id `{}`", o.id),
+                );
+            } else if !seen.insert(o.id.clone()) {
+                self.problem(
+                    Kind::Duplicate,
+                    format!("{p}.id"),
+                    format!("lists obligation `{}` twice", o.id),
+                );
+            }
+            self.non_empty(
+                format!("{p}.summary"),
+                &o.summary,
+                "has an empty obligation summary",
+            );
+            out.push(Obligation {
+                id: o.id.clone(),
+                summary: o.summary.clone(),
+                cite: o.cite.clone(),
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,24 @@
+//! The integration tests: one binary, a module per concern, helpers in [`support`].
+//!
+//! The property suite (`tests/props/`) is its own binary, so its cases can be run apart.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+mod support;
+
+mod alloc;
+mod evidence_stores;
+mod format_doc;
+mod fuzz_regressions;
+mod layering;
+mod ledger;
+mod limits;
+mod packs_doc;
+mod pledge;
+mod scenarios;
