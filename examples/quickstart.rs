@@ -143,7 +143,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     for (title, transfer, expected) in &cases {
         let decision = engine.evaluate(transfer, &evidence);
-        println!("== {title}\n{decision}\n");
+        // Explained with the evidence: a deny also says what is held and why it does not count.
+        println!("== {title}\n{}\n", decision.explain(&evidence));
         assert_eq!(
             decision.effect(),
             *expected,
@@ -173,12 +174,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         at(2026, 4, 2),
     )?;
     let decision = engine.evaluate(&later, &evidence);
-    println!("== After the user withdrew consent on 2026-04-01\n{decision}\n");
+    let explained = decision.explain(&evidence);
+    println!("== After the user withdrew consent on 2026-04-01\n{explained}\n");
     assert_eq!(decision.effect(), Effect::Deny);
     assert!(engine.evaluate(&before, &evidence).is_allowed());
 
     println!("== The same decision as JSON, for machines and audit logs");
-    println!("{}", serde_json::to_string_pretty(&decision)?);
+    println!("{}", serde_json::to_string_pretty(&explained)?);
 
     laws()
 }
@@ -288,7 +290,8 @@ fn laws() -> Result<(), Box<dyn std::error::Error>> {
     ];
     for (title, transfer, expected) in &cases {
         let decision = engine.evaluate(transfer, &evidence);
-        println!("== {title}\n{decision}\n");
+        // Explained with the evidence: a deny also says what is held and why it does not count.
+        println!("== {title}\n{}\n", decision.explain(&evidence));
         assert_eq!(
             decision.effect(),
             *expected,

@@ -6,7 +6,18 @@ use std::sync::Arc;
 use super::Engine;
 use super::compile::compile;
 use crate::error::{BuildError, BuildErrorKind};
-use crate::pack::{PolicyPack, builtin};
+use crate::model::did_you_mean;
+use crate::pack::{BUILTIN_IDS, PolicyPack, builtin};
+
+/// `a`, `b` and `c`, each in backticks.
+fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
 
 /// Configures and builds an [`Engine`].
 ///
@@ -26,6 +37,7 @@ pub struct EngineBuilder {
     builtins: Vec<String>,
     packs: Vec<PolicyPack>,
     options: Vec<(String, String, bool)>,
+    require_facts: bool,
 }
 
 impl EngineBuilder {
@@ -51,6 +63,35 @@ impl EngineBuilder {
         self
     }
 
+    /// Refuses, when a transfer is built, any transfer that leaves unstated a fact some rule or
+    /// counter of the engine tests (the subject's residence or location at collection, a
+    /// recipient's role, the purpose...), instead of assuming the rule applies (the default,
+    /// which the decision then shows as an assumed fact). For hosts that always know these
+    /// facts: a missing one is then a mistake in the request. Bulk acts do not state their
+    /// subjects' places, so under this setting they are refused wherever a rule tests them.
+    ///
+    /// ```
+    /// use crossborder::{DataItem, Engine, Operation, Party, Subject, Transfer, TransferErrorKind};
+    /// use chrono::{TimeZone, Utc};
+    ///
+    /// let engine = Engine::builder().enable("eu-gdpr").require_stated_facts(true).build()?;
+    /// let err = Transfer::builder()
+    ///     .operation(Operation::Transfer)
+    ///     .destination("US".parse()?)
+    ///     .data(DataItem::of_subject(Subject::new("u-1".parse()?), ["personal.contact".parse()?], "FR".parse()?))
+    ///     .exporter(Party::new("shop".parse()?).established_in("FR".parse()?))
+    ///     .at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap())
+    ///     .build(&engine)
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), TransferErrorKind::UnstatedFact);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn require_stated_facts(mut self, require: bool) -> Self {
+        self.require_facts = require;
+        self
+    }
+
     /// Compiles the enabled packs into an engine.
     ///
     /// # Errors
@@ -59,12 +100,13 @@ impl EngineBuilder {
     /// for an unknown built-in id, [`BuildErrorKind::DuplicatePack`] when a pack id appears
     /// twice, [`BuildErrorKind::UnknownOption`] for an option the pack does not declare,
     /// [`BuildErrorKind::Conflict`] when packs declare the same tag for different kinds of
-    /// value, and [`BuildErrorKind::Limit`] when the packs need more categories (256), tags
-    /// (128), purposes (64) or divisions (263) than the engine's fixed-size sets hold.
+    /// value, [`BuildErrorKind::UnknownReference`] when a purpose `means` one no enabled pack
+    /// declares, and [`BuildErrorKind::Limit`] when the packs need more categories (256), tags
+    /// (128), purposes (128) or divisions (263) than the engine's fixed-size sets hold.
     pub fn build(&self) -> Result<Engine, BuildError> {
         let packs = self.packs()?;
         let options = self.options(&packs)?;
-        compile(&packs, &options).map(|program| Engine {
+        compile(&packs, &options, self.require_facts).map(|program| Engine {
             program: Arc::new(program),
         })
     }
@@ -82,9 +124,16 @@ impl EngineBuilder {
                     ));
                 }
                 None => {
+                    let hint = match did_you_mean(id, BUILTIN_IDS.iter().copied()) {
+                        h if h.is_empty() => format!(
+                            "; the built-in packs are {}",
+                            quoted(BUILTIN_IDS.iter().copied())
+                        ),
+                        h => h,
+                    };
                     return Err(BuildError::new(
                         BuildErrorKind::UnknownPack,
-                        format!("unknown built-in pack `{id}`"),
+                        format!("unknown built-in pack `{id}`{hint}"),
                     ));
                 }
             }
@@ -122,15 +171,28 @@ impl EngineBuilder {
             match options.get_mut(&(pack.clone(), name.clone())) {
                 Some(slot) => *slot = *value,
                 None if packs.iter().any(|p| p.id() == pack) => {
+                    let declared: Vec<&str> = options
+                        .keys()
+                        .filter(|(p, _)| p == pack)
+                        .map(|(_, o)| o.as_str())
+                        .collect();
+                    let hint = match did_you_mean(name, declared.iter().copied()) {
+                        h if !h.is_empty() => h,
+                        _ if declared.is_empty() => "; it declares none".to_owned(),
+                        _ => format!("; it declares {}", quoted(declared.iter().copied())),
+                    };
                     return Err(BuildError::new(
                         BuildErrorKind::UnknownOption,
-                        format!("pack `{pack}` declares no option `{name}`"),
+                        format!("pack `{pack}` declares no option `{name}`{hint}"),
                     ));
                 }
                 None => {
                     return Err(BuildError::new(
                         BuildErrorKind::UnknownOption,
-                        format!("option `{name}` is set for pack `{pack}`, which is not enabled"),
+                        format!(
+                            "option `{name}` is set for pack `{pack}`, which is not enabled{}",
+                            did_you_mean(pack, packs.iter().map(PolicyPack::id))
+                        ),
                     ));
                 }
             }

@@ -10,10 +10,13 @@ use serde::{Deserialize, Serialize, Serializer};
 use smallvec::SmallVec;
 
 use super::Engine;
+use super::near::near_misses;
 use super::prepare::Transfer;
 use super::program::{Alternative, Program, Rule};
 use super::report::{DecisionReport, MissingSet, ObligationReport, RuleReport};
+use crate::evidence::Evidence;
 use crate::model::EvidenceId;
+use crate::pack::ast::{Place, PlaceSet};
 
 /// The outcome: may the act go ahead?
 ///
@@ -49,6 +52,145 @@ impl Verdict {
             Verdict::Satisfied => "satisfied",
             Verdict::Unmet => "unmet",
         }
+    }
+}
+
+/// A fact about an act that a rule's condition tests but the transfer did not state. Such a
+/// condition holds (unknowns make rules apply: fail closed), and the decision lists the fact
+/// as assumed for the rule, so that a reader knows the rule applied only because the fact was
+/// missing. [`EngineBuilder::require_stated_facts`](crate::EngineBuilder::require_stated_facts)
+/// refuses such transfers instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Fact {
+    /// Where the subject resides.
+    SubjectResidence,
+    /// Where the subject was when the data was collected.
+    SubjectLocation,
+    /// The subject's citizenships.
+    SubjectCitizenship,
+    /// Whether the subject is a minor (unknown for a bulk act).
+    SubjectMinor,
+    /// Where the exporter is established.
+    ExporterEstablishment,
+    /// Where the recipient is established.
+    RecipientEstablishment,
+    /// The recipient's role.
+    RecipientRole,
+    /// Why the act is done.
+    Purpose,
+}
+
+impl Fact {
+    /// Every fact, in order.
+    pub const ALL: [Fact; 8] = [
+        Fact::SubjectResidence,
+        Fact::SubjectLocation,
+        Fact::SubjectCitizenship,
+        Fact::SubjectMinor,
+        Fact::ExporterEstablishment,
+        Fact::RecipientEstablishment,
+        Fact::RecipientRole,
+        Fact::Purpose,
+    ];
+
+    /// The name used in JSON and scenario files (`subject_location`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fact::SubjectResidence => "subject_residence",
+            Fact::SubjectLocation => "subject_location",
+            Fact::SubjectCitizenship => "subject_citizenship",
+            Fact::SubjectMinor => "subject_minor",
+            Fact::ExporterEstablishment => "exporter_establishment",
+            Fact::RecipientEstablishment => "recipient_establishment",
+            Fact::RecipientRole => "recipient_role",
+            Fact::Purpose => "purpose",
+        }
+    }
+
+    /// The fact in words (`the subject's location at collection`).
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fact::SubjectResidence => "the subject's residence",
+            Fact::SubjectLocation => "the subject's location at collection",
+            Fact::SubjectCitizenship => "the subject's citizenship",
+            Fact::SubjectMinor => "whether the subject is a minor",
+            Fact::ExporterEstablishment => "the exporter's establishment",
+            Fact::RecipientEstablishment => "the recipient's establishment",
+            Fact::RecipientRole => "the recipient's role",
+            Fact::Purpose => "the purpose",
+        }
+    }
+
+    /// The fact, unknown, as decisions print it (`subject location at collection unknown`).
+    #[must_use]
+    pub fn unknown(self) -> &'static str {
+        match self {
+            Fact::SubjectResidence => "subject residence unknown",
+            Fact::SubjectLocation => "subject location at collection unknown",
+            Fact::SubjectCitizenship => "subject citizenship unknown",
+            Fact::SubjectMinor => "whether the subject is a minor unknown (a bulk act)",
+            Fact::ExporterEstablishment => "exporter establishment unknown",
+            Fact::RecipientEstablishment => "recipient establishment unknown",
+            Fact::RecipientRole => "recipient role unknown",
+            Fact::Purpose => "purpose unknown",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of [`Fact`]s, as bits: what a rule's conditions assumed, or what an engine's rules
+/// test.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Facts(u16);
+
+impl Facts {
+    pub(super) const NONE: Facts = Facts(0);
+
+    pub(super) fn of(f: Fact) -> Facts {
+        Facts(f.bit())
+    }
+
+    /// The fact a single-place condition tests, if the place can go unstated.
+    pub(super) fn place(p: Place) -> Facts {
+        match p {
+            Place::SubjectResidence => Facts::of(Fact::SubjectResidence),
+            Place::SubjectLocation => Facts::of(Fact::SubjectLocation),
+            Place::Origin | Place::Destination | Place::CollectedIn => Facts::NONE,
+        }
+    }
+
+    /// The fact a set-of-places condition tests.
+    pub(super) fn places(p: PlaceSet) -> Facts {
+        Facts::of(match p {
+            PlaceSet::SubjectCitizenship => Fact::SubjectCitizenship,
+            PlaceSet::ExporterEstablishment => Fact::ExporterEstablishment,
+            PlaceSet::RecipientEstablishment => Fact::RecipientEstablishment,
+        })
+    }
+
+    pub(super) fn union(self, other: Facts) -> Facts {
+        Facts(self.0 | other.0)
+    }
+
+    pub(super) fn contains(self, f: Fact) -> bool {
+        self.0 & f.bit() != 0
+    }
+
+    pub(super) fn iter(self) -> impl Iterator<Item = Fact> {
+        Fact::ALL.into_iter().filter(move |f| self.contains(*f))
     }
 }
 
@@ -154,6 +296,8 @@ pub(super) struct Outcome {
     /// bases that did not hold (unmet rules only).
     pub failed_end: u32,
     pub alt: u16,
+    /// The facts the rule's conditions held on only because the act did not state them.
+    pub assumed: Facts,
     pub verdict: Verdict,
 }
 
@@ -293,14 +437,65 @@ impl<'a> Decision<'a> {
     /// An owned, serializable copy of the full explanation.
     #[must_use]
     pub fn report(&self) -> DecisionReport {
+        self.report_with(None)
+    }
+
+    /// The full explanation, with the near misses of every deny: for each consent, approval
+    /// or certification basis of an unmet rule, the evidence `evidence` holds for the subject,
+    /// the exporter or the recipient that does not count, and why ("withdrawn at …", "covers
+    /// `US`, not `HK`", "names a category no pack declares").
+    ///
+    /// Computed here, not during evaluation, so the hot path stays as fast as it is; pass the
+    /// evidence the decision was made against (a [`MemoryEvidence`](crate::MemoryEvidence)
+    /// that may change meanwhile can be [snapshotted](crate::MemoryEvidence::snapshot) first).
+    ///
+    /// ```
+    /// # use crossborder::*;
+    /// # use chrono::{TimeZone, Utc};
+    /// let engine = Engine::builder().enable("cn-pledge-2015").build()?;
+    /// let store = MemoryEvidence::new();
+    /// let scope = Scope::new(["personal.sensitive.health".parse()?], "US".parse()?, [Operation::Transfer].into())?;
+    /// let granted = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// store.grant(Consent::new("c-1".parse()?, "u-42".parse()?, ConsentKind::Express, scope, granted)?)?;
+    /// store.withdraw(&"c-1".parse()?, Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap())?;
+    /// let transfer = Transfer::builder().operation(Operation::Transfer).destination("US".parse()?)
+    ///     .data(DataItem::of_subject(Subject::new("u-42".parse()?), ["personal.sensitive.health".parse()?], "CN".parse()?))
+    ///     .exporter(Party::new("acme-cn".parse()?)).at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()).build(&engine)?;
+    /// let decision = engine.evaluate(&transfer, &store);
+    /// let explained = decision.explain(&store);
+    /// let near = &explained.rules[0].missing[0].missing[0].near_misses;
+    /// assert_eq!(near[0].to_string(), "consent `c-1`: withdrawn at 2026-02-01T00:00:00Z");
+    /// assert!(explained.to_string().contains("held, but does not count: consent `c-1`: withdrawn at 2026-02-01T00:00:00Z"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn explain<E: Evidence + ?Sized>(&self, evidence: &E) -> DecisionReport {
+        let mut report = None;
+        evidence.with_view(&mut |view| {
+            if report.is_none() {
+                report = Some(self.report_with(Some(view)));
+            }
+        });
+        // A store that never calls back explains what it can: everything but the near misses.
+        report.unwrap_or_else(|| self.report())
+    }
+
+    fn report_with(&self, evidence: Option<&dyn Evidence>) -> DecisionReport {
         DecisionReport {
             effect: self.effect,
             transfer_id: self.transfer.id().map(ToString::to_string),
             act: self.transfer.to_string(),
             at: self.transfer.at(),
+            transfer: self.transfer.to_builder(),
+            engine: format!("{:016x}", self.engine.fingerprint()),
             packs: self.engine.packs().collect(),
+            options: self
+                .engine
+                .options()
+                .map(|(pack, option, value)| (format!("{pack}.{option}"), value))
+                .collect(),
             no_rule_applies: self.no_rule_applies(),
-            rules: self.rules().map(|r| r.report()).collect(),
+            rules: self.rules().map(|r| r.report_with(evidence)).collect(),
             diagnostics: self.diagnostics.iter().map(|d| d.message.clone()).collect(),
         }
     }
@@ -366,6 +561,12 @@ impl<'a> RuleResult<'a> {
         self.outcome.verdict
     }
 
+    /// The facts the rule applied on only because the transfer did not state them (each
+    /// condition on an unstated fact holds).
+    pub fn assumed(&self) -> impl Iterator<Item = Fact> + use<> {
+        self.outcome.assumed.iter()
+    }
+
     fn alt(&self) -> Option<&'a Alternative> {
         if self.outcome.verdict != Verdict::Satisfied {
             return None;
@@ -402,6 +603,18 @@ impl<'a> RuleResult<'a> {
     /// Supplying any one set (valid evidence of that shape) satisfies the rule.
     #[must_use]
     pub fn missing(&self) -> Vec<MissingSet> {
+        self.missing_with(None)
+    }
+
+    /// [`missing`](Self::missing), with the near misses of each consent, approval or
+    /// certification basis: the evidence `evidence` holds for the subject, the exporter or the
+    /// recipient that does not count, and why.
+    #[must_use]
+    pub fn missing_explained(&self, evidence: &dyn Evidence) -> Vec<MissingSet> {
+        self.missing_with(Some(evidence))
+    }
+
+    fn missing_with(&self, evidence: Option<&dyn Evidence>) -> Vec<MissingSet> {
         let Some(rule) = self.rule() else {
             return Vec::new();
         };
@@ -420,7 +633,13 @@ impl<'a> RuleResult<'a> {
                     .enumerate()
                     .filter(|(i, _)| mask & (1u32 << (i % 32)) != 0)
                     .map(|(_, b)| {
-                        super::explain::missing_item(self.program, rule, b, self.transfer)
+                        let mut item =
+                            super::explain::missing_item(self.program, rule, b, self.transfer);
+                        if let Some(ev) = evidence {
+                            item.near_misses =
+                                near_misses(self.program, rule, b, self.transfer, ev);
+                        }
+                        item
                     })
                     .collect(),
             })
@@ -430,16 +649,21 @@ impl<'a> RuleResult<'a> {
     /// An owned copy.
     #[must_use]
     pub fn report(&self) -> RuleReport {
+        self.report_with(None)
+    }
+
+    fn report_with(&self, evidence: Option<&dyn Evidence>) -> RuleReport {
         RuleReport {
             pack: self.pack_id().to_owned(),
             rule: self.rule_id().to_owned(),
             cite: self.cite().to_owned(),
             summary: self.summary().to_owned(),
             verdict: self.verdict(),
+            assumed: self.assumed().collect(),
             alternative: self.alternative().map(str::to_owned),
             evidence: self.evidence().to_vec(),
             obligations: self.obligations(),
-            missing: self.missing(),
+            missing: self.missing_with(evidence),
         }
     }
 }

@@ -7,8 +7,8 @@ use smallvec::SmallVec;
 
 use super::Engine;
 use super::decision::{
-    Decision, Diagnostic, Effect, EvidenceKind, EvidenceList, EvidenceRef, Outcome, Verdict,
-    position,
+    Decision, Diagnostic, Effect, EvidenceKind, EvidenceList, EvidenceRef, Fact, Facts, Outcome,
+    Verdict, position,
 };
 use super::ledger::volume_including_act;
 use super::prepare::Transfer;
@@ -17,7 +17,7 @@ use super::sets::{CatSet, JSet};
 use crate::evidence::{
     ApprovalQuery, CategoryMask, CertificationQuery, ConsentQuery, Evidence, ScopeQuery,
 };
-use crate::model::{EvidenceId, Individuals};
+use crate::model::{ConsentKind, EvidenceId, Individuals};
 use crate::pack::ast::{Place, PlaceSet, Who};
 
 pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
@@ -86,55 +86,71 @@ fn run<'a, E: Evidence + ?Sized>(
     let mut applicable: SmallVec<[u32; 8]> = SmallVec::new();
     let mut needs_evidence = false;
     let mut in_order = true;
-    p.index.for_each_list(t.key.operation, &t.key, |list| {
-        for &next in list {
-            // The rule's period and categories first: they reject most candidates, from one
-            // contiguous array.
-            let (Some(head), Some(rule)) = (p.heads.get(next as usize), p.rules.get(next as usize))
-            else {
-                d.effect = Effect::Deny;
-                d.diagnostics.push(Diagnostic::internal(format!(
-                    "the rule index names rule {next}, which does not exist"
-                )));
-                continue;
-            };
-            if !head.in_force.contains(t.key.at)
-                || head
-                    .cats
-                    .is_some_and(|c| !c.intersects(&t.key.category_union))
-                || !conditions_hold(p, rule.checked_conds(), None, t, ev)
-            {
-                continue;
+    let mut assumed: SmallVec<[Facts; 8]> = SmallVec::new();
+    p.index
+        .for_each_list(t.key.operation, &t.key, |list, key_assumed| {
+            for &next in list {
+                // The rule's period and categories first: they reject most candidates, from one
+                // contiguous array.
+                let (Some(head), Some(rule)) =
+                    (p.heads.get(next as usize), p.rules.get(next as usize))
+                else {
+                    d.effect = Effect::Deny;
+                    d.diagnostics.push(Diagnostic::internal(format!(
+                        "the rule index names rule {next}, which does not exist"
+                    )));
+                    continue;
+                };
+                if !head.in_force.contains(t.key.at)
+                    || head
+                        .cats
+                        .is_some_and(|c| !c.intersects(&t.key.category_union))
+                {
+                    continue;
+                }
+                let Some(facts) = conditions_hold(p, rule.checked_conds(), None, t, ev) else {
+                    continue;
+                };
+                needs_evidence |= !rule.prohibit && rule.uses_evidence;
+                in_order &= applicable.last().is_none_or(|&last| last < next);
+                applicable.push(next);
+                assumed.push(facts.union(key_assumed));
             }
-            needs_evidence |= !rule.prohibit && rule.uses_evidence;
-            in_order &= applicable.last().is_none_or(|&last| last < next);
-            applicable.push(next);
-        }
-    });
+        });
     // Verdicts are recorded in pack order; the lists are each ascending, rarely more than one
     // yields an applicable rule.
     if !in_order {
-        applicable.sort_unstable();
-        applicable.dedup();
+        // A rule is in at most one list, so there is nothing to de-duplicate.
+        let mut pairs: SmallVec<[(u32, Facts); 8]> = applicable
+            .iter()
+            .copied()
+            .zip(assumed.iter().copied())
+            .collect();
+        pairs.sort_unstable_by_key(|(rule, _)| *rule);
+        applicable = pairs.iter().map(|(r, _)| *r).collect();
+        assumed = pairs.iter().map(|(_, a)| *a).collect();
     }
     // Phase 2: the applicable rules' verdicts. The store is asked for a view (a store behind a
     // lock takes it once here) only when some applicable rule reads evidence.
     if needs_evidence && !in_view {
-        in_one_view(ev, d, |view, d| decide(p, t, view, &applicable, d));
+        in_one_view(ev, d, |view, d| {
+            decide(p, t, view, &applicable, &assumed, d)
+        });
     } else {
-        decide(p, t, ev, &applicable, d);
+        decide(p, t, ev, &applicable, &assumed, d);
     }
 }
 
-/// Records the verdict of each applicable rule, in pack order.
+/// Records the verdict of each applicable rule, in pack order, with the facts it assumed.
 fn decide<'a, E: Evidence + ?Sized>(
     p: &Program,
     t: &Transfer,
     ev: &E,
     applicable: &[u32],
+    assumed: &[Facts],
     d: &mut Decision<'a>,
 ) {
-    for &next in applicable {
+    for (&next, &assumed) in applicable.iter().zip(assumed) {
         let Some(rule) = p.rules.get(next as usize) else {
             d.effect = Effect::Deny;
             d.diagnostics.push(Diagnostic::internal(format!(
@@ -150,6 +166,7 @@ fn decide<'a, E: Evidence + ?Sized>(
                 rule: next,
                 verdict: Verdict::Prohibited,
                 alt: 0,
+                assumed,
                 evidence_end: position(ev_from),
                 failed_end: position(failed_from),
             });
@@ -178,6 +195,7 @@ fn decide<'a, E: Evidence + ?Sized>(
                 // INVARIANT: the loader caps alternatives at `u16::MAX` per rule
                 // (`limits::HARD_MAX_ALTERNATIVES`), so the index fits.
                 alt: u16::try_from(ai).unwrap_or(u16::MAX),
+                assumed,
                 evidence_end: position(d.evidence.len()),
                 failed_end: position(failed_from),
             });
@@ -206,13 +224,15 @@ fn decide<'a, E: Evidence + ?Sized>(
             rule: next,
             verdict: Verdict::Unmet,
             alt: 0,
+            assumed,
             evidence_end: position(ev_from),
             failed_end: position(d.failed.len()),
         });
     }
 }
 
-/// Whether every condition holds. A condition on a fact the transfer does not state holds
+/// Whether every condition holds, and the facts those that held on an unstated fact assumed
+/// (`None`: some condition fails). A condition on a fact the transfer does not state holds
 /// (fail closed: unknowns make rules apply, and make acts count).
 pub(super) fn conditions_hold<E: Evidence + ?Sized>(
     p: &Program,
@@ -220,23 +240,34 @@ pub(super) fn conditions_hold<E: Evidence + ?Sized>(
     cats: Option<&CatSet>,
     t: &Transfer,
     ev: &E,
-) -> bool {
+) -> Option<Facts> {
     if let Some(cats) = cats
         && !cats.intersects(&t.key.category_union)
     {
-        return false;
+        return None;
     }
-    conds.iter().all(|c| condition_holds(p, c, t, ev))
+    let mut assumed = Facts::NONE;
+    for c in conds {
+        assumed = assumed.union(condition_holds(p, c, t, ev)?);
+    }
+    Some(assumed)
 }
 
-/// Whether one condition holds (kept out of line: the loop over a rule's conditions stays
-/// small, and each condition loads only the facts it reads).
+/// Whether one condition holds, and on which unstated fact if it holds only for want of it
+/// (kept out of line: the loop over a rule's conditions stays small, and each condition loads
+/// only the facts it reads).
 #[inline(never)]
-fn condition_holds<E: Evidence + ?Sized>(p: &Program, c: &Cond, t: &Transfer, ev: &E) -> bool {
+fn condition_holds<E: Evidence + ?Sized>(
+    p: &Program,
+    c: &Cond,
+    t: &Transfer,
+    ev: &E,
+) -> Option<Facts> {
     let k = &t.key;
     let at = t.key.at;
+    let holds = |b: bool| b.then_some(Facts::NONE);
     match c {
-        Cond::Ops(mask) => mask & t.key.operation.bit() != 0,
+        Cond::Ops(mask) => holds(mask & t.key.operation.bit() != 0),
         Cond::Place { place, set, negate } => {
             let value = match place {
                 Place::Origin => Some(k.origin),
@@ -245,9 +276,12 @@ fn condition_holds<E: Evidence + ?Sized>(p: &Program, c: &Cond, t: &Transfer, ev
                 Place::SubjectResidence => k.residence,
                 Place::SubjectLocation => k.location,
             };
-            match value.and_then(|j| set.holds(at, j)) {
-                Some(m) => m != *negate,
-                None => true,
+            match value {
+                None => Some(Facts::place(*place)),
+                // A set with no members at the instant is malformed: the condition holds.
+                Some(j) => set
+                    .holds(at, j)
+                    .map_or(Some(Facts::NONE), |m| holds(m != *negate)),
             }
         }
         Cond::Places {
@@ -260,35 +294,44 @@ fn condition_holds<E: Evidence + ?Sized>(p: &Program, c: &Cond, t: &Transfer, ev
                 PlaceSet::ExporterEstablishment => k.exporter_est.as_deref(),
                 PlaceSet::RecipientEstablishment => k.recipient_est.as_deref(),
             };
-            match value.and_then(|s| set.intersects(at, s)) {
-                Some(m) => m != *negate,
-                None => true,
+            match value {
+                None => Some(Facts::places(*places)),
+                Some(s) => set
+                    .intersects(at, s)
+                    .map_or(Some(Facts::NONE), |m| holds(m != *negate)),
             }
         }
         Cond::Roles { mask, negate } => match t.recipient_role() {
-            Some(r) => (mask & r.bit() != 0) != *negate,
-            None => true,
+            Some(r) => holds((mask & r.bit() != 0) != *negate),
+            None => Some(Facts::of(Fact::RecipientRole)),
         },
         Cond::Tags { who, mask, negate } => {
             let tags = tags_of(t, *who);
-            if *negate {
+            holds(if *negate {
                 tags & mask == 0
             } else {
                 tags & mask == *mask
+            })
+        }
+        Cond::Minor(want) => match k.minor {
+            Some(m) => holds(m == *want),
+            None => Some(Facts::of(Fact::SubjectMinor)),
+        },
+        Cond::Bulk(want) => holds(k.bulk == *want),
+        // Holds when one of the act's purposes is (or, negated, is not) in the list: an act
+        // serving several purposes is governed by the rules about each.
+        Cond::Purposes { mask, negate } => {
+            if k.purposes.is_empty() {
+                Some(Facts::of(Fact::Purpose))
+            } else {
+                holds(k.purposes.iter().any(|p| (p & mask != 0) != *negate))
             }
         }
-        Cond::Minor(want) => k.minor.is_none_or(|m| m == *want),
-        Cond::Bulk(want) => k.bulk == *want,
-        Cond::Purposes { mask, negate } => match k.purpose {
-            None => true,
-            Some(id) => {
-                let member = id.is_some_and(|id| mask & (1u64 << (u32::from(id) % 64)) != 0);
-                member != *negate
-            }
-        },
-        Cond::CategoriesNot(set) => !set.intersects(&k.category_union),
+        Cond::CategoriesNot(set) => holds(!set.intersects(&k.category_union)),
         // A counter that does not exist cannot be read: the condition holds (fail closed).
-        Cond::Volume(v) => volume_including_act(p, v.counter, t, ev).is_none_or(|n| v.admits(n)),
+        Cond::Volume(v) => {
+            holds(volume_including_act(p, v.counter, t, ev).is_none_or(|n| v.admits(n)))
+        }
     }
 }
 
@@ -332,6 +375,7 @@ fn check_alt<E: Evidence + ?Sized>(
 
 /// What a consent, approval or certification scope must cover for `rule` on `t`: the act's
 /// facts, and the data's categories that made the rule apply.
+#[inline]
 pub(super) fn scope_query<'a>(p: &Program, rule: &Rule, t: &'a Transfer) -> ScopeQuery<'a> {
     let mut must_cover = CategoryMask::ALL;
     if rule.cats.is_some() {
@@ -342,7 +386,60 @@ pub(super) fn scope_query<'a>(p: &Program, rule: &Rule, t: &'a Transfer) -> Scop
             }
         }
     }
-    ScopeQuery::new(&t.data, must_cover)
+    ScopeQuery::new(&t.data, &t.key.purpose_names, must_cover)
+}
+
+/// The question a consent basis asks about a single-subject act (none for a bulk act: a
+/// consent basis never holds for one).
+#[inline]
+pub(super) fn consent_query<'a>(
+    p: &Program,
+    rule: &Rule,
+    t: &'a Transfer,
+    min: ConsentKind,
+    informed: bool,
+) -> Option<ConsentQuery<'a>> {
+    let Individuals::One(subject) = t.data.data.individuals() else {
+        return None;
+    };
+    Some(ConsentQuery::new(
+        subject.id(),
+        t.key.subject_hash,
+        min,
+        informed,
+        t.key.at,
+        t.key.at_nanos,
+        scope_query(p, rule, t),
+    ))
+}
+
+/// The question approval basis `b` asks about the act (none for another kind of basis).
+#[inline]
+pub(super) fn approval_query<'a>(
+    p: &Program,
+    rule: &Rule,
+    b: &'a Basis,
+    t: &'a Transfer,
+) -> Option<ApprovalQuery<'a>> {
+    let Basis::Approval {
+        authorities,
+        mechanisms,
+        authority_hashes,
+        mechanism_hashes,
+    } = b
+    else {
+        return None;
+    };
+    Some(ApprovalQuery::new(
+        t.data.exporter.id(),
+        t.key.exporter_hash,
+        authorities,
+        authority_hashes,
+        mechanisms.as_deref(),
+        mechanism_hashes.as_deref(),
+        t.key.at,
+        scope_query(p, rule, t),
+    ))
 }
 
 /// Whether the basis holds; pushes the evidence that makes it hold, if any (out of line, so
@@ -366,36 +463,15 @@ fn check_basis<E: Evidence + ?Sized>(
     let at = t.key.at;
     match b {
         Basis::Consent { min, informed } => {
-            let Individuals::One(subject) = t.data.data.individuals() else {
+            let Some(q) = consent_query(p, rule, t, *min, *informed) else {
                 return false;
             };
-            let q = ConsentQuery::new(
-                subject.id(),
-                t.key.subject_hash,
-                *min,
-                *informed,
-                at,
-                t.key.at_nanos,
-                scope_query(p, rule, t),
-            );
             found(EvidenceKind::Consent, ev.find_consent(&q))
         }
-        Basis::Approval {
-            authorities,
-            mechanisms,
-            authority_hashes,
-            mechanism_hashes,
-        } => {
-            let q = ApprovalQuery::new(
-                t.data.exporter.id(),
-                t.key.exporter_hash,
-                authorities,
-                authority_hashes,
-                mechanisms.as_deref(),
-                mechanism_hashes.as_deref(),
-                at,
-                scope_query(p, rule, t),
-            );
+        Basis::Approval { .. } => {
+            let Some(q) = approval_query(p, rule, b, t) else {
+                return false;
+            };
             found(EvidenceKind::Approval, ev.find_approval(&q))
         }
         Basis::DestinationIn { set, .. } => set.holds(at, t.key.destination).unwrap_or(false),
@@ -413,10 +489,10 @@ fn check_basis<E: Evidence + ?Sized>(
             let q = CertificationQuery::new(r.id(), t.key.recipient_hash, names, name_hashes, at);
             found(EvidenceKind::Certification, ev.find_certification(&q))
         }
-        Basis::PurposeIn { mask, .. } => matches!(
-            t.key.purpose,
-            Some(Some(id)) if mask & (1u64 << (u32::from(id) % 64)) != 0
-        ),
+        // Every purpose of the act must be one the basis names.
+        Basis::PurposeIn { mask, .. } => {
+            !t.key.purposes.is_empty() && t.key.purposes.iter().all(|p| p & mask != 0)
+        }
         Basis::RecipientRoles { mask, .. } => {
             t.recipient_role().is_some_and(|r| mask & r.bit() != 0)
         }

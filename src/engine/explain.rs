@@ -32,8 +32,10 @@ fn act_scope(p: &Program, rule: &Rule, t: &Transfer) -> String {
         t.data.destination,
         t.data.operation
     );
-    if let Some(pu) = &t.data.purpose {
-        s.push_str(&format!(" (purpose `{pu}`)"));
+    match t.data.purposes.as_slice() {
+        [] => {}
+        [one] => s.push_str(&format!(" (purpose `{one}`)")),
+        many => s.push_str(&format!(" (purposes {})", quoted_list(many, "and"))),
     }
     s
 }
@@ -120,6 +122,7 @@ pub(super) fn missing_item(p: &Program, rule: &Rule, b: &Basis, t: &Transfer) ->
     MissingItem {
         basis: b.kind(),
         text,
+        near_misses: Vec::new(),
     }
 }
 
@@ -150,6 +153,10 @@ impl fmt::Display for DecisionReport {
                 r.summary
             )?;
             write!(f, "\n      cite: {}", r.cite)?;
+            if !r.assumed.is_empty() {
+                let facts: Vec<String> = r.assumed.iter().map(|a| a.unknown().to_owned()).collect();
+                write!(f, "\n      assumed: {}", facts.join("; "))?;
+            }
             if let Some(alt) = &r.alternative {
                 write!(f, "\n      basis: {alt}")?;
                 if !r.evidence.is_empty() {
@@ -165,6 +172,9 @@ impl fmt::Display for DecisionReport {
                 for m in &r.missing {
                     let items: Vec<&str> = m.missing.iter().map(|i| i.text.as_str()).collect();
                     write!(f, "\n        - {}: {}", m.alternative, items.join(" AND "))?;
+                    for n in m.missing.iter().flat_map(|i| &i.near_misses) {
+                        write!(f, "\n            held, but does not count: {n}")?;
+                    }
                 }
             }
         }
@@ -194,10 +204,13 @@ mod tests {
             transfer_id: Some("t".into()),
             act: "transfer of x".into(),
             at: DateTime::<Utc>::UNIX_EPOCH,
+            transfer: crate::model::TransferBuilder::default(),
+            engine: "0123456789abcdef".into(),
+            options: [("p.o".to_owned(), true)].into(),
             packs: vec![PackRef {
                 id: "p".into(),
                 version: "1".into(),
-                digest: "00".into(),
+                sha256: "00".into(),
             }],
             no_rule_applies: false,
             rules: vec![RuleReport {
@@ -206,6 +219,7 @@ mod tests {
                 cite: "art. 1".into(),
                 summary: "s".into(),
                 verdict: Verdict::Satisfied,
+                assumed: vec![crate::engine::decision::Fact::Purpose],
                 alternative: Some("a".into()),
                 evidence: vec![EvidenceRef::new(
                     EvidenceKind::Approval,
@@ -223,7 +237,7 @@ mod tests {
         let text = report.to_string();
         assert_eq!(
             text,
-            "ALLOW: transfer of x [transfer `t`]\n  diagnostic: odd\n  [satisfied] p/r: s\n      cite: art. 1\n      basis: a (approval `e`)\n      obligation `o`: do it"
+            "ALLOW: transfer of x [transfer `t`]\n  diagnostic: odd\n  [satisfied] p/r: s\n      cite: art. 1\n      assumed: purpose unknown\n      basis: a (approval `e`)\n      obligation `o`: do it"
         );
         let json = serde_json::to_string(&report).unwrap();
         assert_eq!(

@@ -6,6 +6,7 @@
 //! apply. Built once by [`build`] when the engine is compiled; read by evaluation through
 //! [`RuleIndex::for_each_list`].
 
+use super::decision::Facts;
 use super::prepare::TransferKey;
 use super::program::{Cond, Program};
 use crate::model::{COUNTRY_COUNT, Operation};
@@ -63,12 +64,13 @@ pub(super) struct RuleIndex {
 
 impl RuleIndex {
     /// Hands `f` each non-empty list of candidate rules for an act: ascending, a rule in at
-    /// most one list. A rule in none cannot apply.
+    /// most one list. A rule in none cannot apply. With each list come the facts its rules'
+    /// key assumes: the place an act does not state (its key condition then holds, unchecked).
     pub(super) fn for_each_list<'a>(
         &'a self,
         op: Operation,
         k: &TransferKey,
-        mut f: impl FnMut(&'a [u32]),
+        mut f: impl FnMut(&'a [u32], Facts),
     ) {
         let mut used = self.used;
         while used != 0 {
@@ -85,14 +87,18 @@ impl RuleIndex {
             if let Some(place) = self.places.get(i) {
                 let list = place.get(op, country);
                 if !list.is_empty() {
-                    f(list);
+                    let assumed = match (country, KEY_PLACES.get(i)) {
+                        (None, Some(p)) => Facts::place(*p),
+                        _ => Facts::NONE,
+                    };
+                    f(list, assumed);
                 }
             }
         }
         if let Some(wild) = self.wild.get(op as usize)
             && !wild.is_empty()
         {
-            f(wild);
+            f(wild, Facts::NONE);
         }
     }
 

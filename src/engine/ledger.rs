@@ -46,7 +46,7 @@ pub(super) fn volume_including_act<E: Evidence + ?Sized>(
 
 /// Whether `t` meets the conditions of counter `c` (they read no evidence).
 fn counts(p: &Program, c: &Counter, t: &Transfer) -> bool {
-    conditions_hold(p, &c.conds, c.cats.as_ref(), t, &NoEvidence)
+    conditions_hold(p, &c.conds, c.cats.as_ref(), t, &NoEvidence).is_some()
 }
 
 /// What an act adds to a counter that counts `what`.

@@ -17,8 +17,10 @@ mod evaluate;
 mod explain;
 mod index;
 mod ledger;
+mod near;
 mod prepare;
 mod program;
+mod replay;
 pub(crate) mod report;
 mod sets;
 
@@ -112,13 +114,31 @@ impl Engine {
         evaluate::evaluate(self, transfer, evidence)
     }
 
-    /// The packs this engine was built from: id, version and digest.
+    /// The packs this engine was built from: id, version and SHA-256.
     pub fn packs(&self) -> impl Iterator<Item = PackRef> + '_ {
         self.program.packs.iter().map(|p| PackRef {
             id: p.id.clone(),
             version: p.version.clone(),
-            digest: format!("{:016x}", p.digest),
+            sha256: p.sha256.clone(),
         })
+    }
+
+    /// The value of every option the enabled packs declare: `(pack, option, value)`, sorted.
+    ///
+    /// ```
+    /// let engine = crossborder::Engine::builder()
+    ///     .enable("cn-pledge-2015")
+    ///     .option("cn-pledge-2015", "sensitive_as_pipl_art28", false)
+    ///     .build()?;
+    /// let options: Vec<_> = engine.options().collect();
+    /// assert_eq!(options, [("cn-pledge-2015", "sensitive_as_pipl_art28", false)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn options(&self) -> impl Iterator<Item = (&str, &str, bool)> + '_ {
+        self.program
+            .options
+            .iter()
+            .map(|((pack, option), value)| (pack.as_str(), option.as_str(), *value))
     }
 
     /// A digest of the compiled packs and options: transfers built for one engine can be
@@ -173,7 +193,30 @@ mod tests {
         assert_eq!(e.kind(), BuildErrorKind::UnknownOption);
         assert_eq!(
             e.to_string(),
-            "pack `cn-pledge-2015` declares no option `nope`"
+            "pack `cn-pledge-2015` declares no option `nope`; it declares `sensitive_as_pipl_art28`"
+        );
+        let e = Engine::builder()
+            .enable("cn-pledge-2015")
+            .option("cn-pledge-2015", "sensitive_as_pipl_art_28", true)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "pack `cn-pledge-2015` declares no option `sensitive_as_pipl_art_28`; did you mean `sensitive_as_pipl_art28`?"
+        );
+        let e = Engine::builder().enable("eu_gdpr").build().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown built-in pack `eu_gdpr`; did you mean `eu-gdpr`?"
+        );
+        let e = Engine::builder()
+            .enable("jp-appi-2040")
+            .build()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("unknown built-in pack `jp-appi-2040`; the built-in packs are `cn-pledge-2015`, `cn-pipl`"),
+            "{e}"
         );
         let e = Engine::builder()
             .enable("cn-pledge-2015")
@@ -390,7 +433,7 @@ applies_when = { collected_in = ["LATER"] }
             let mut n = 0;
             e.program
                 .index
-                .for_each_list(Operation::Store, &t.key, |l| n += l.len());
+                .for_each_list(Operation::Store, &t.key, |l, _| n += l.len());
             n
         };
         assert_eq!(count(&t("CN")), 2);

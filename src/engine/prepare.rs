@@ -6,19 +6,21 @@
 //! (queries carry plain values).
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 use smallvec::SmallVec;
 
 use super::Engine;
-use super::program::Program;
+use super::decision::Fact;
+use super::program::{Meaning, Program};
 use super::sets::{CatSet, JRef, JSet};
 use crate::error::{TransferError, TransferErrorKind};
 use crate::evidence::{act_nanos, key_hash};
 use crate::model::{
-    DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Role, Tag,
-    TransferBuilder, TransferData,
+    Category, DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Role,
+    Tag, TransferBuilder, TransferData, did_you_mean,
 };
 use crate::pack::ast::TagOn;
 
@@ -30,12 +32,19 @@ impl TransferBuilder {
     /// [`TransferErrorKind::MissingField`] when a required field is unset;
     /// [`TransferErrorKind::InvalidValue`] when the data has no category;
     /// [`TransferErrorKind::UnknownCategory`] for a category the engine's taxonomy does not
-    /// declare; [`TransferErrorKind::UnknownTag`] for a tag no enabled pack declares (or
-    /// declares for the other kind of value); [`TransferErrorKind::UnknownSubdivision`] for a
-    /// division no enabled pack declares.
+    /// declare; [`TransferErrorKind::UnknownPurpose`] for a purpose no enabled pack declares;
+    /// [`TransferErrorKind::UnknownTag`] for a tag no enabled pack declares (or declares for the
+    /// other kind of value); [`TransferErrorKind::UnknownSubdivision`] for a division no enabled
+    /// pack declares; [`TransferErrorKind::UnstatedFact`] for a tested fact left unstated, when
+    /// the engine requires them. A certification a party carries under a scheme no pack names is
+    /// kept (it is a fact about the party, not a name of the engine's); it satisfies nothing,
+    /// and [`Decision::explain`](crate::Decision::explain) says so.
     pub fn build(self, engine: &Engine) -> Result<Transfer, TransferError> {
         let data = self.into_data()?;
         let key = resolve(&engine.program, &data)?;
+        if let Some(required) = &engine.program.required_facts {
+            stated(required, &data, &key)?;
+        }
         Ok(Transfer { data, key })
     }
 }
@@ -61,9 +70,10 @@ pub(super) struct TransferKey {
     pub operation: Operation,
     pub minor: Option<bool>,
     pub bulk: bool,
-    /// `None`: no purpose given. `Some(None)`: a purpose no pack declares (it meets no
-    /// purpose list, and a negated list holds for it).
-    pub purpose: Option<Option<u16>>,
+    /// Per stated purpose, the dense ids of what it stands for (none stated: unknown).
+    pub purposes: SmallVec<[u128; 2]>,
+    /// Per stated purpose, the names it stands for (its own first), for evidence scopes.
+    pub purpose_names: SmallVec<[Arc<[Purpose]>; 2]>,
     pub origin: JRef,
     pub destination: JRef,
     pub collected_in: JRef,
@@ -83,6 +93,8 @@ pub(super) struct TransferKey {
 /// Resolves `t`'s names against `p`.
 fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> {
     let (categories, category_union) = categories(p, t.data.categories())?;
+    let purposes = purposes(p, &t.purposes)?;
+
     let (residence, location, citizenships, minor) = match t.data.individuals() {
         Individuals::One(s) => (
             s.residence().map(|j| p.jref(j)).transpose()?,
@@ -119,10 +131,8 @@ fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> 
         transfer_tags: tag_mask(p, &t.tags, TagOn::Transfer, "the transfer")?,
         categories,
         category_union,
-        purpose: t
-            .purpose
-            .as_ref()
-            .map(|pu| p.vocab.purpose_ids.get(pu).copied()),
+        purposes: purposes.iter().map(|m| m.mask).collect(),
+        purpose_names: purposes.into_iter().map(|m| m.names).collect(),
         minor,
         bulk: matches!(t.data.individuals(), Individuals::Bulk { .. }),
         subject_hash: t.data.subject().map_or(0, |s| key_hash(s.id().as_str())),
@@ -137,7 +147,7 @@ fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> 
 /// The dense ids of the data's categories, and the union of their ancestor closures.
 fn categories(
     p: &Program,
-    list: &[crate::model::Category],
+    list: &[Category],
 ) -> Result<(SmallVec<[u16; 4]>, CatSet), TransferError> {
     if list.is_empty() {
         return Err(TransferError::new(
@@ -151,7 +161,13 @@ fn categories(
         let id = *p.vocab.category_ids.get(c).ok_or_else(|| {
             TransferError::new(
                 TransferErrorKind::UnknownCategory,
-                format!("unknown category `{c}`: the enabled packs' taxonomy does not declare it"),
+                format!(
+                    "unknown category `{c}`: the enabled packs' taxonomy does not declare it{}",
+                    did_you_mean(
+                        c.as_str(),
+                        p.vocab.category_ids.keys().map(Category::as_str)
+                    )
+                ),
             )
         })?;
         ids.push(id);
@@ -160,6 +176,55 @@ fn categories(
         }
     }
     Ok((ids, union))
+}
+
+/// Under `require_stated_facts`: the first fact some rule tests that the transfer leaves
+/// unstated is an error.
+fn stated(
+    required: &[(Fact, String)],
+    t: &TransferData,
+    k: &TransferKey,
+) -> Result<(), TransferError> {
+    for (fact, tester) in required {
+        let is_stated = match fact {
+            Fact::SubjectResidence => k.residence.is_some(),
+            Fact::SubjectLocation => k.location.is_some(),
+            Fact::SubjectCitizenship => k.citizenships.is_some(),
+            Fact::SubjectMinor => k.minor.is_some(),
+            Fact::ExporterEstablishment => k.exporter_est.is_some(),
+            Fact::RecipientEstablishment => k.recipient_est.is_some(),
+            Fact::RecipientRole => t.recipient.as_ref().is_none_or(|r| r.role().is_some()),
+            Fact::Purpose => !k.purposes.is_empty(),
+        };
+        if !is_stated {
+            return Err(TransferError::new(
+                TransferErrorKind::UnstatedFact,
+                format!(
+                    "the transfer does not state {}, which {tester} tests, and this engine requires every tested fact to be stated",
+                    fact.describe()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What each stated purpose stands for; each must be declared by an enabled pack.
+fn purposes(p: &Program, stated: &[Purpose]) -> Result<SmallVec<[Meaning; 2]>, TransferError> {
+    stated
+        .iter()
+        .map(|pu| {
+            p.vocab.purposes.get(pu).cloned().ok_or_else(|| {
+                TransferError::new(
+                    TransferErrorKind::UnknownPurpose,
+                    format!(
+                        "unknown purpose `{pu}`: no enabled pack declares it{}",
+                        did_you_mean(pu.as_str(), p.vocab.purposes.keys().map(Purpose::as_str))
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The set of dense ids of `places` (divisions no pack declares are left out: a set condition
@@ -187,9 +252,18 @@ fn tag_mask(p: &Program, tags: &[Tag], want: TagOn, whose: &str) -> Result<u128,
                 ));
             }
             None => {
+                let declared = p
+                    .vocab
+                    .tag_ids
+                    .iter()
+                    .filter(|(_, (_, on))| *on == want)
+                    .map(|(t, _)| t.as_str());
                 return Err(TransferError::new(
                     TransferErrorKind::UnknownTag,
-                    format!("unknown tag `{tag}` on {whose}: no enabled pack declares it"),
+                    format!(
+                        "unknown tag `{tag}` on {whose}: no enabled pack declares it{}",
+                        did_you_mean(tag.as_str(), declared)
+                    ),
                 ));
             }
         }
@@ -287,10 +361,10 @@ impl Transfer {
             None => Some(Role::SameEntity),
         }
     }
-    /// The purpose, if given.
+    /// The purposes stated, each once (none: unknown).
     #[must_use]
-    pub fn purpose(&self) -> Option<&Purpose> {
-        self.data.purpose.as_ref()
+    pub fn purposes(&self) -> &[Purpose] {
+        &self.data.purposes
     }
     /// The transfer's tags.
     #[must_use]

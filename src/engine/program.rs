@@ -5,11 +5,12 @@
 //! reads this and the resolved transfer ([`super::prepare`]) only; compilation
 //! ([`super::compile`]) is the only writer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+use super::decision::{Fact, Facts};
 use super::index::RuleIndex;
 use super::sets::{CatSet, JRef, TimedSet};
 use crate::error::{TransferError, TransferErrorKind};
@@ -27,7 +28,7 @@ use crate::pack::ast::{
 pub(super) struct PackMeta {
     pub id: String,
     pub version: String,
-    pub digest: u64,
+    pub sha256: String,
 }
 
 /// A compiled applicability condition.
@@ -56,11 +57,30 @@ pub(super) enum Cond {
     Minor(bool),
     Bulk(bool),
     Purposes {
-        mask: u64,
+        mask: u128,
         negate: bool,
     },
     CategoriesNot(CatSet),
     Volume(VolumeTest),
+}
+
+impl Cond {
+    /// The fact this condition reads that a transfer may leave unstated (none for facts every
+    /// transfer states: operation, places of the act, categories, tags).
+    pub(super) fn fact(&self) -> Facts {
+        match self {
+            Cond::Place { place, .. } => Facts::place(*place),
+            Cond::Places { places, .. } => Facts::places(*places),
+            Cond::Roles { .. } => Facts::of(Fact::RecipientRole),
+            Cond::Minor(_) => Facts::of(Fact::SubjectMinor),
+            Cond::Purposes { .. } => Facts::of(Fact::Purpose),
+            Cond::Ops(_)
+            | Cond::Tags { .. }
+            | Cond::Bulk(_)
+            | Cond::CategoriesNot(_)
+            | Cond::Volume(_) => Facts::NONE,
+        }
+    }
 }
 
 /// A compiled volume test: the count of `counter`, including the act, lies in
@@ -143,7 +163,7 @@ pub(super) enum Basis {
     /// The certifications that count, and the `key_hash` of each name.
     RecipientCertified(Vec<CertificationName>, Vec<u64>),
     PurposeIn {
-        mask: u64,
+        mask: u128,
         names: Vec<Purpose>,
     },
     RecipientRoles {
@@ -221,6 +241,18 @@ pub(super) struct RuleHead {
     pub cats: Option<CatSet>,
 }
 
+/// What a declared purpose stands for: itself and every purpose its `means` reach (across
+/// packs, transitively).
+#[derive(Debug, Clone)]
+pub(super) struct Meaning {
+    /// The purpose's own dense id.
+    pub id: u16,
+    /// The dense ids of the purposes it stands for, its own included.
+    pub mask: u128,
+    /// Their names, its own first: what an evidence scope's purposes are compared with.
+    pub names: Arc<[Purpose]>,
+}
+
 /// Dense ids for every name the enabled packs declare.
 #[derive(Debug)]
 pub(super) struct Vocabulary {
@@ -228,10 +260,16 @@ pub(super) struct Vocabulary {
     /// Per category id, the set of it and its ancestors.
     pub closure: Vec<CatSet>,
     pub tag_ids: HashMap<Tag, (u16, TagOn)>,
-    pub purpose_ids: HashMap<Purpose, u16>,
+    /// Every declared purpose, with what it stands for.
+    pub purposes: HashMap<Purpose, Meaning>,
     /// Declared divisions, in id order (their ids follow the countries').
     pub divisions: Vec<Jurisdiction>,
     pub division_ids: HashMap<Jurisdiction, u16>,
+    /// The authorities the packs' approval bases name, each with the mechanisms some basis
+    /// accepts from it (`None`: a basis accepts any): what an approval must name to ever count.
+    pub authorities: BTreeMap<Authority, Option<BTreeSet<Mechanism>>>,
+    /// The certification schemes the packs' bases name.
+    pub schemes: BTreeSet<CertificationName>,
 }
 
 /// Everything an engine knows: packs, vocabulary, rules, counters and the rule index.
@@ -239,6 +277,8 @@ pub(super) struct Vocabulary {
 pub(super) struct Program {
     pub fingerprint: u64,
     pub packs: Vec<PackMeta>,
+    /// Every option the packs declare, by (pack, option), with its value.
+    pub options: BTreeMap<(String, String), bool>,
     pub rules: Vec<Rule>,
     pub vocab: Vocabulary,
     pub counters: Vec<Counter>,
@@ -250,6 +290,9 @@ pub(super) struct Program {
     /// Whether some rule's conditions read the volume ledger: evaluation then runs wholly inside
     /// one `Evidence::with_view`, so conditions and bases see the same state of the store.
     pub volume_conditions: bool,
+    /// With `EngineBuilder::require_stated_facts`: every fact some rule or counter tests, and
+    /// one that tests it (`rule `p/r``, `counter `c``), which a transfer must state.
+    pub required_facts: Option<Vec<(Fact, String)>>,
 }
 
 impl Program {

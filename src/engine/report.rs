@@ -4,10 +4,14 @@
 //! Every struct is `#[non_exhaustive]`: fields can be added without breaking callers that read
 //! them.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::decision::{Effect, EvidenceRef, Verdict};
+use super::decision::{Effect, EvidenceRef, Fact, Verdict};
+pub use super::near::NearMiss;
+use crate::model::TransferBuilder;
 pub use crate::pack::ast::BasisKind;
 use crate::pack::ast::Obligation;
 
@@ -19,8 +23,9 @@ pub struct PackRef {
     pub id: String,
     /// Its version.
     pub version: String,
-    /// Its digest, as 16 hex digits.
-    pub digest: String,
+    /// The SHA-256 of its canonical form, as 64 hex digits
+    /// ([`PolicyPack::sha256`](crate::PolicyPack::sha256)).
+    pub sha256: String,
 }
 
 /// An obligation that comes with an allow.
@@ -55,6 +60,10 @@ pub struct MissingItem {
     pub basis: BasisKind,
     /// What would satisfy it, concretely.
     pub text: String,
+    /// Evidence of this kind the host holds for the subject, the exporter or the recipient,
+    /// that does not count, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub near_misses: Vec<NearMiss>,
 }
 
 /// The bases of one alternative that did not hold.
@@ -84,6 +93,9 @@ pub struct RuleReport {
     pub summary: String,
     /// What the rule concluded.
     pub verdict: Verdict,
+    /// The facts the rule applied on only because the transfer did not state them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<Fact>,
     /// The alternative that satisfied it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternative: Option<String>,
@@ -112,8 +124,18 @@ pub struct DecisionReport {
     pub act: String,
     /// The instant of the act.
     pub at: DateTime<Utc>,
+    /// The transfer as submitted (its builder form): with the packs, the options and the
+    /// evidence, what the decision can be replayed from
+    /// ([`Engine::replay`](crate::Engine::replay)).
+    pub transfer: TransferBuilder,
+    /// The fingerprint of the engine that decided, as 16 hex digits
+    /// ([`Engine::fingerprint`](crate::Engine::fingerprint)).
+    pub engine: String,
     /// The packs the engine applied.
     pub packs: Vec<PackRef>,
+    /// The value of every option the packs declare, as `pack.option`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, bool>,
     /// Whether no rule applied.
     pub no_rule_applies: bool,
     /// Every applicable rule.

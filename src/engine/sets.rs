@@ -9,7 +9,7 @@ pub(super) const MAX_CATEGORIES: usize = 256;
 /// Dense tag ids.
 pub(super) const MAX_TAGS: usize = 128;
 /// Dense purpose ids.
-pub(super) const MAX_PURPOSES: usize = 64;
+pub(super) const MAX_PURPOSES: usize = 128;
 
 /// A place in the engine's jurisdiction space: its own id and its country's id (equal for a
 /// country).

@@ -24,16 +24,17 @@ use std::sync::Arc;
 
 pub use pack::{Location, PackError, PackProblem, PackProblemKind};
 
-/// Defines an opaque error: a `kind` to match on and a message, with `kind()`, `message()`,
-/// `Display` (the message) and a `Debug` that shows both.
+/// Defines an opaque error: a `kind` to match on, a message and, for errors about input text,
+/// where in it the problem is; with `kind()`, `message()`, `location()`, a `Display` that
+/// prints the location first when there is one, and a `Debug` that shows the kind.
 macro_rules! opaque_error {
     ($(#[$m:meta])* $name:ident, $kind:ident) => {
         $(#[$m])*
-        #[derive(Clone, PartialEq, Eq, thiserror::Error)]
-        #[error("{message}")]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct $name {
             kind: $kind,
             message: Arc<str>,
+            location: Option<Arc<Location>>,
         }
 
         impl $name {
@@ -42,7 +43,15 @@ macro_rules! opaque_error {
                 $name {
                     kind,
                     message: message.into().into(),
+                    location: None,
                 }
+            }
+
+            /// The same error, located in the input it came from.
+            #[allow(dead_code, reason = "not every stage reads text")]
+            pub(crate) fn at(mut self, location: Location) -> Self {
+                self.location = Some(Arc::new(location));
+                self
             }
 
             /// What kind of problem this is.
@@ -51,18 +60,36 @@ macro_rules! opaque_error {
                 self.kind
             }
 
-            /// The message, as `Display` prints it.
+            /// The message, without the location.
             #[must_use]
             pub fn message(&self) -> &str {
                 &self.message
+            }
+
+            /// Where the problem is in the input text (the path of the value, and the line and
+            /// column where the format gives them), when the error comes from reading text.
+            #[must_use]
+            pub fn location(&self) -> Option<&Location> {
+                self.location.as_deref()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match &self.location {
+                    Some(l) => write!(f, "{l}: {}", self.message),
+                    None => f.write_str(&self.message),
+                }
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?}: {})", stringify!($name), self.kind, self.message)
+                write!(f, "{}({:?}: {self})", stringify!($name), self.kind)
             }
         }
+
+        impl std::error::Error for $name {}
     };
 }
 
@@ -81,6 +108,9 @@ pub enum ModelErrorKind {
     EmptyScope,
     /// A validity window that ends before it starts, or a withdrawal before the grant.
     InvalidPeriod,
+    /// JSON that is malformed, has a value of the wrong type or shape, or an unknown field
+    /// (the error's location says where).
+    InvalidJson,
 }
 
 opaque_error!(
@@ -112,10 +142,15 @@ pub enum TransferErrorKind {
     UnknownCategory,
     /// A tag no enabled pack declares, or one declared for another kind of value.
     UnknownTag,
+    /// A purpose no enabled pack declares.
+    UnknownPurpose,
     /// A sub-national jurisdiction no enabled pack declares.
     UnknownSubdivision,
     /// A transfer built for another engine.
     EngineMismatch,
+    /// A fact a rule tests that the transfer does not state, for an engine that requires
+    /// every tested fact ([`EngineBuilder::require_stated_facts`](crate::EngineBuilder::require_stated_facts)).
+    UnstatedFact,
 }
 
 opaque_error!(
@@ -152,6 +187,9 @@ pub enum StoreErrorKind {
     Full,
     /// An act recorded with an engine other than the one its transfer was built for.
     EngineMismatch,
+    /// Evidence naming something the engine the store is bound to does not declare (a
+    /// category, a purpose, an authority, a mechanism, a certification scheme).
+    UnknownName,
 }
 
 opaque_error!(
@@ -195,6 +233,9 @@ pub enum BuildErrorKind {
     /// Packs that cannot be combined (for example a tag declared for parties by one pack and
     /// for transfers by another), or a built-in pack that does not validate.
     Conflict,
+    /// A pack names something no enabled pack declares: a purpose under `means`, or another
+    /// pack's group (`eu-gdpr:EEA`) when that pack is not enabled.
+    UnknownReference,
     /// More categories, tags, purposes or divisions than the engine's fixed-size sets hold.
     Limit,
 }
@@ -207,9 +248,9 @@ opaque_error!(
     /// ```
     /// use crossborder::{BuildErrorKind, Engine};
     ///
-    /// let err = Engine::builder().enable("no-such-pack").build().unwrap_err();
+    /// let err = Engine::builder().enable("eu_gdpr").build().unwrap_err();
     /// assert_eq!(err.kind(), BuildErrorKind::UnknownPack);
-    /// assert_eq!(err.to_string(), "unknown built-in pack `no-such-pack`");
+    /// assert_eq!(err.to_string(), "unknown built-in pack `eu_gdpr`; did you mean `eu-gdpr`?");
     /// ```
     BuildError,
     BuildErrorKind

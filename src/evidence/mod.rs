@@ -14,6 +14,7 @@
 
 mod keys;
 mod memory;
+mod mismatch;
 mod query;
 mod volume;
 
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 pub(crate) use keys::{act_nanos, key_hash};
 pub use memory::{EvidenceSnapshot, MemoryEvidence};
+pub use mismatch::Mismatch;
 pub(crate) use query::CategoryMask;
 pub use query::{ApprovalQuery, CertificationQuery, ConsentQuery, ScopeQuery};
 pub use volume::{Counted, LedgerEntry, VolumeCount, VolumeQuery};
@@ -242,6 +244,39 @@ forward_evidence!(
     impl['a, E: Evidence + ?Sized] for Forward<'a, E>, |s| s.0,
     with_view: |s, f| f(s)
 );
+
+/// A check a store applies to evidence before recording it: an [`Engine`](crate::Engine)
+/// refuses names its packs do not declare (a consent scoped to `personal.contacts`, an approval
+/// of a mechanism no rule names), which could never count.
+///
+/// Bind a [`MemoryEvidence`] with [`MemoryEvidence::checked_by`]; a store of your own can call
+/// the same checks. Evidence a store holds without checks is still explained: a deny lists it
+/// as a near miss that names the unknown name.
+pub trait EvidenceCheck: Send + Sync + std::fmt::Debug {
+    /// Whether `consent` names only what the packs declare.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::UnknownName`](crate::StoreErrorKind::UnknownName), with a suggestion.
+    fn check_consent(&self, consent: &Consent) -> Result<(), crate::error::StoreError>;
+
+    /// Whether `approval` names only what the packs declare.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::UnknownName`](crate::StoreErrorKind::UnknownName), with a suggestion.
+    fn check_approval(&self, approval: &Approval) -> Result<(), crate::error::StoreError>;
+
+    /// Whether `certification` names a scheme the packs declare.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::UnknownName`](crate::StoreErrorKind::UnknownName), with a suggestion.
+    fn check_certification(
+        &self,
+        certification: &Certification,
+    ) -> Result<(), crate::error::StoreError>;
+}
 
 /// Evidence that holds nothing: every consent, approval and certification basis fails.
 ///

@@ -10,11 +10,14 @@
 //! [`MemoryEvidence`]: super::MemoryEvidence
 //! [`Evidence`]: super::Evidence
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::model::{
     Approval, Authority, Category, Certification, CertificationName, Consent, ConsentKind,
     Jurisdiction, Mechanism, Operation, Party, PartyId, Purpose, Scope, SubjectId, TransferData,
+    purposes_covered,
 };
 
 /// Which of an act's categories a scope must cover: bit `i` for category `i` of the data.
@@ -47,6 +50,7 @@ impl CategoryMask {
 #[derive(Clone, Copy)]
 pub struct ScopeQuery<'a> {
     act: &'a TransferData,
+    purposes: &'a [Arc<[Purpose]>],
     must_cover: CategoryMask,
 }
 
@@ -55,7 +59,7 @@ impl std::fmt::Debug for ScopeQuery<'_> {
         f.debug_struct("ScopeQuery")
             .field("destination", &self.destination())
             .field("operation", &self.operation())
-            .field("purpose", &self.purpose())
+            .field("purposes", &self.purposes().collect::<Vec<_>>())
             .field("recipient", &self.recipient())
             .field("categories", &self.categories().collect::<Vec<_>>())
             .finish()
@@ -63,9 +67,18 @@ impl std::fmt::Debug for ScopeQuery<'_> {
 }
 
 impl<'a> ScopeQuery<'a> {
-    /// The question for `act`, whose categories in `must_cover` made the rule apply.
-    pub(crate) fn new(act: &'a TransferData, must_cover: CategoryMask) -> Self {
-        ScopeQuery { act, must_cover }
+    /// The question for `act`, whose stated purposes stand for `purposes` (one list each, its
+    /// own name first) and whose categories in `must_cover` made the rule apply.
+    pub(crate) fn new(
+        act: &'a TransferData,
+        purposes: &'a [Arc<[Purpose]>],
+        must_cover: CategoryMask,
+    ) -> Self {
+        ScopeQuery {
+            act,
+            purposes,
+            must_cover,
+        }
     }
 
     /// The act's destination.
@@ -78,10 +91,18 @@ impl<'a> ScopeQuery<'a> {
     pub fn operation(&self) -> Operation {
         self.act.operation
     }
-    /// The act's purpose, if stated.
+    /// The act's purposes, each as every name it stands for (its own first, then what it
+    /// `means` in the enabled packs); none when the act states none.
+    pub fn purposes(&self) -> impl Iterator<Item = &'a [Purpose]> + use<'a> {
+        self.purposes.iter().map(|p| &**p)
+    }
+
+    /// Whether a scope listing `listed` purposes covers the act's: any when it lists none;
+    /// otherwise the act must state a purpose, and each of the act's must be listed (under
+    /// one of the names it stands for).
     #[must_use]
-    pub fn purpose(&self) -> Option<&'a Purpose> {
-        self.act.purpose.as_ref()
+    pub fn purposes_covered_by(&self, listed: &[Purpose]) -> bool {
+        purposes_covered(listed, self.purposes())
     }
     /// The act's recipient, if any.
     #[must_use]
@@ -108,7 +129,7 @@ impl<'a> ScopeQuery<'a> {
     pub fn covered_by(&self, scope: &Scope) -> bool {
         scope.covers_destination(self.destination())
             && scope.covers_operation(self.operation())
-            && scope.covers_purpose(self.purpose())
+            && self.purposes_covered_by(scope.purposes())
             && scope.covers_recipient(self.recipient())
             && self.categories().all(|c| scope.covers_category(c))
     }

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::instant::before_start;
+use super::instant::{before_start, serde_instant};
 use super::{Category, CertificationName, EvidenceId, Jurisdiction, JurisdictionSet, PartyId};
 use super::{SubjectId, Tag, rfc3339};
 use crate::error::{ModelError, ModelErrorKind};
@@ -198,10 +198,11 @@ pub struct Certification {
 struct CertificationSpec {
     id: EvidenceId,
     name: CertificationName,
+    #[serde(deserialize_with = "serde_instant::deserialize")]
     valid_from: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "serde_instant::option")]
     valid_until: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "serde_instant::option")]
     revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -217,6 +218,15 @@ impl TryFrom<CertificationSpec> for Certification {
 }
 
 impl Certification {
+    /// A certification from JSON (its serde form), with errors located.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::InvalidJson`].
+    pub fn from_json_str(text: &str) -> Result<Self, ModelError> {
+        super::json::from_json(text)
+    }
+
     /// A certification valid from `valid_from`, until `valid_until` when given.
     ///
     /// # Errors

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::instant::before_start;
+use super::instant::{before_start, serde_instant};
 use super::{Authority, EvidenceId, Mechanism, PartyId, Scope, rfc3339};
 use crate::error::{ModelError, ModelErrorKind};
 
@@ -54,12 +54,13 @@ struct ApprovalSpec {
     mechanism: Mechanism,
     holder: PartyId,
     scope: Scope,
+    #[serde(deserialize_with = "serde_instant::deserialize")]
     valid_from: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "serde_instant::option")]
     valid_until: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "serde_instant::option")]
     extended_until: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "serde_instant::option")]
     revoked_at: Option<DateTime<Utc>>,
     #[serde(default)]
     volume_cap: Option<u64>,
@@ -91,6 +92,15 @@ impl TryFrom<ApprovalSpec> for Approval {
 }
 
 impl Approval {
+    /// An approval from JSON (its serde form), with errors located.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::InvalidJson`].
+    pub fn from_json_str(text: &str) -> Result<Self, ModelError> {
+        super::json::from_json(text)
+    }
+
     /// An approval valid from `valid_from` with no end, not revoked.
     ///
     /// # Errors

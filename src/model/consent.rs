@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::instant::before_start;
+use super::instant::{before_start, serde_instant};
 use super::{EvidenceId, Scope, SubjectId, rfc3339};
 use crate::error::{ModelError, ModelErrorKind};
 
@@ -85,10 +85,11 @@ struct ConsentSpec {
     subject: SubjectId,
     kind: ConsentKind,
     scope: Scope,
+    #[serde(deserialize_with = "serde_instant::deserialize")]
     granted_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "serde_instant::option")]
     expires_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "serde_instant::option")]
     withdrawn_at: Option<DateTime<Utc>>,
     #[serde(default)]
     informed_of_risks: bool,
@@ -110,6 +111,22 @@ impl TryFrom<ConsentSpec> for Consent {
 }
 
 impl Consent {
+    /// A consent from JSON (its serde form), with errors located: the path of the offending
+    /// value, its line and column, and the closest name for an unknown field.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::InvalidJson`], also for a consent whose instants contradict each
+    /// other.
+    ///
+    /// ```
+    /// let err = crossborder::Consent::from_json_str(r#"{"id": "c-1", "subject": "u-1", "knd": "express"}"#).unwrap_err();
+    /// assert!(err.to_string().starts_with("1:37: knd: unknown field `knd`: did you mean `kind`?"), "{err}");
+    /// ```
+    pub fn from_json_str(text: &str) -> Result<Self, ModelError> {
+        super::json::from_json(text)
+    }
+
     /// A consent granted at `granted_at`, with no expiry and not withdrawn.
     ///
     /// # Errors
@@ -277,7 +294,7 @@ impl Consent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Approval, JurisdictionSet, OperationSet};
+    use crate::model::{Approval, JurisdictionSet, OperationSet, Purpose};
     use chrono::TimeZone;
 
     fn t(d: u32) -> DateTime<Utc> {
@@ -370,10 +387,12 @@ mod tests {
         assert!(s.covers_destination("US".parse().unwrap()));
         assert!(s.covers_destination("US-CA".parse().unwrap()));
         assert!(!s.covers_destination("CA".parse().unwrap()));
-        assert!(s.covers_purpose(Some(&"research".parse().unwrap())));
-        assert!(!s.covers_purpose(None));
+        let research: Purpose = "research".parse().unwrap();
+        assert!(s.covers_purposes(&[&[research.clone()][..]]));
+        assert!(!s.covers_purposes(&[]));
         assert!(!s.covers_recipient(Some(&"r-2".parse().unwrap())));
-        assert!(scope().covers_purpose(None));
+        assert!(scope().covers_purposes(&[]));
+        assert!(scope().covers_purposes(&[&[research][..]]));
     }
 
     #[test]

@@ -31,6 +31,52 @@ const ASSIGNED: [&str; 249] = [
     "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
+/// Codes people write for a place that ISO 3166-1 spells otherwise, and what to write instead.
+const NOT_ISO: &[(&str, &str)] = &[
+    ("UK", "GB"),
+    ("EL", "GR"),
+    ("USA", "US"),
+    ("CHN", "CN"),
+    ("GBR", "GB"),
+    ("DEU", "DE"),
+    ("FRA", "FR"),
+    ("RUS", "RU"),
+    ("IND", "IN"),
+    ("JPN", "JP"),
+    ("KOR", "KR"),
+    ("HKG", "HK"),
+    ("AUS", "AU"),
+    ("CAN", "CA"),
+    ("BRA", "BR"),
+];
+
+/// Groups of countries that people write as if they were codes.
+const GROUP_NAMES: &[&str] = &["EU", "EEA", "EFTA", "ASEAN", "APAC", "EMEA", "GCC"];
+
+/// What was probably meant by a code that is not assigned: the same code in upper case, the
+/// ISO spelling of a common non-ISO code (`UK` → `GB`), or, for a group written as a code
+/// (`EU`), where groups come from.
+pub(crate) fn hint(code: &str) -> String {
+    let upper = code.to_ascii_uppercase();
+    let (country, rest) = match upper.split_once('-') {
+        Some((c, r)) => (c.to_owned(), Some(r.to_owned())),
+        None => (upper.clone(), None),
+    };
+    if upper != code && Jurisdiction::new(&upper).is_ok() {
+        return format!("; did you mean `{upper}`?");
+    }
+    if let Some((_, iso)) = NOT_ISO.iter().find(|(w, _)| *w == country) {
+        let with = rest.map_or_else(|| (*iso).to_owned(), |r| format!("{iso}-{r}"));
+        return format!("; did you mean `{with}`?");
+    }
+    if GROUP_NAMES.contains(&upper.as_str()) {
+        return format!(
+            "; `{upper}` is a group, not a country: name a pack's group, such as `eu-gdpr:EU` or `eu-gdpr:EEA`"
+        );
+    }
+    String::new()
+}
+
 /// The number of assigned ISO 3166-1 alpha-2 codes this library knows.
 pub(crate) const COUNTRY_COUNT: usize = ASSIGNED.len();
 
@@ -75,7 +121,8 @@ impl Jurisdiction {
             ModelError::new(
                 ModelErrorKind::UnknownJurisdiction,
                 format!(
-                    "unknown jurisdiction `{code}`: expected an assigned ISO 3166-1 alpha-2 code such as `CN`, optionally with a division such as `AU-NSW`"
+                    "unknown jurisdiction `{code}`: expected an assigned ISO 3166-1 alpha-2 code such as `CN`, optionally with a division such as `AU-NSW`{}",
+                    hint(code)
                 ),
             )
         };

@@ -57,10 +57,12 @@ mod act;
 mod approval;
 mod consent;
 mod instant;
+mod json;
 mod jurisdiction;
 mod names;
 mod request;
 mod scope;
+mod suggest;
 
 pub use act::{
     Certification, DataItem, Individuals, Operation, OperationSet, Party, Role, Subject,
@@ -69,6 +71,7 @@ pub use approval::Approval;
 pub use consent::{Consent, ConsentKind};
 pub(crate) use instant::rfc3339;
 pub(crate) use jurisdiction::COUNTRY_COUNT;
+pub(crate) use jurisdiction::hint as jurisdiction_hint;
 pub use jurisdiction::{Jurisdiction, JurisdictionSet};
 pub(crate) use names::falls_under;
 pub use names::{
@@ -78,3 +81,5 @@ pub use names::{
 pub use request::TransferBuilder;
 pub(crate) use request::TransferData;
 pub use scope::Scope;
+pub(crate) use scope::purposes_covered;
+pub(crate) use suggest::{closest, did_you_mean, hint_unknown_name};

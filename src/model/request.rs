@@ -10,6 +10,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::instant::serde_instant;
 use super::{
     DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Tag, rfc3339,
 };
@@ -61,15 +62,66 @@ pub struct TransferBuilder {
     exporter: Option<Party>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     recipient: Option<Party>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    purpose: Option<Purpose>,
+    /// Accepts `purpose` (one) or `purposes` (a list); written as `purposes`.
+    #[serde(
+        default,
+        alias = "purpose",
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    purposes: Vec<Purpose>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<Tag>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "serde_instant::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     at: Option<DateTime<Utc>>,
 }
 
+/// One purpose, or a list of them (each once, in order).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Purpose>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(Purpose),
+        Many(Vec<Purpose>),
+    }
+    let list = match OneOrMany::deserialize(d)? {
+        OneOrMany::One(p) => vec![p],
+        OneOrMany::Many(ps) => ps,
+    };
+    let mut out: Vec<Purpose> = Vec::with_capacity(list.len());
+    for p in list {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 impl TransferBuilder {
+    /// A builder from JSON (the serde form), with errors located: the path of the offending
+    /// value, its line and column, and the closest name for an unknown field.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelErrorKind::InvalidJson`](crate::ModelErrorKind::InvalidJson).
+    ///
+    /// ```
+    /// use crossborder::TransferBuilder;
+    /// let err = TransferBuilder::from_json_str(r#"{"operation": "transfer", "at": "2026-03-01"}"#).unwrap_err();
+    /// assert_eq!(err.location().map(|l| l.path()), Some("at"));
+    /// assert_eq!(
+    ///     err.message(),
+    ///     "invalid instant `2026-03-01`: expected an RFC 3339 instant with a time zone, such as `2026-03-01T00:00:00Z`"
+    /// );
+    /// ```
+    pub fn from_json_str(text: &str) -> Result<Self, crate::error::ModelError> {
+        super::json::from_json(text)
+    }
+
     /// An identifier for audit records.
     #[must_use]
     pub fn id(mut self, id: EvidenceId) -> Self {
@@ -114,10 +166,14 @@ impl TransferBuilder {
         self.recipient = Some(p);
         self
     }
-    /// Why.
+    /// Adds a purpose: why the act is done. An act may serve several purposes; each must be one
+    /// an enabled pack declares. A rule about a purpose applies when any of the act's purposes
+    /// is one it names, and a purpose basis holds only when every one of them is.
     #[must_use]
     pub fn purpose(mut self, p: Purpose) -> Self {
-        self.purpose = Some(p);
+        if !self.purposes.contains(&p) {
+            self.purposes.push(p);
+        }
         self
     }
     /// Adds a transfer tag (`systematic`, ...) declared by an enabled pack.
@@ -158,7 +214,7 @@ impl TransferBuilder {
             data,
             exporter,
             recipient: self.recipient,
-            purpose: self.purpose,
+            purposes: self.purposes,
             tags: self.tags,
             at,
         })
@@ -177,7 +233,8 @@ pub(crate) struct TransferData {
     pub data: DataItem,
     pub exporter: Party,
     pub recipient: Option<Party>,
-    pub purpose: Option<Purpose>,
+    /// The purposes stated (none: unknown), each once.
+    pub purposes: Vec<Purpose>,
     pub tags: Vec<Tag>,
     pub at: DateTime<Utc>,
 }
@@ -193,7 +250,7 @@ impl TransferData {
             data: Some(self.data.clone()),
             exporter: Some(self.exporter.clone()),
             recipient: self.recipient.clone(),
-            purpose: self.purpose.clone(),
+            purposes: self.purposes.clone(),
             tags: self.tags.clone(),
             at: Some(self.at),
         }
@@ -276,5 +333,15 @@ mod tests {
             "transfer of personal.contact about subject `u`, collected in CN, from CN to US, by `acme`, at 2026-03-01T00:00:00Z"
         );
         assert!(serde_json::from_str::<TransferBuilder>(r#"{"operaton":"transfer"}"#).is_err());
+        // One purpose or several; written as a list.
+        let one: TransferBuilder = serde_json::from_str(r#"{"purpose":"hr"}"#).unwrap();
+        let many: TransferBuilder =
+            serde_json::from_str(r#"{"purposes":["hr","hr","research"]}"#).unwrap();
+        assert_eq!(one.purposes, ["hr".parse::<Purpose>().unwrap()]);
+        assert_eq!(many.purposes.len(), 2);
+        assert_eq!(
+            serde_json::to_string(&one).unwrap(),
+            r#"{"purposes":["hr"]}"#
+        );
     }
 }

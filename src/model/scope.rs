@@ -181,11 +181,26 @@ impl Scope {
         self.operations.contains(op)
     }
 
-    /// Whether the purpose is covered: any purpose when none is listed, otherwise a listed one.
-    #[inline]
+    /// Whether the act's purposes are covered: any when the scope lists none; otherwise the
+    /// act must state at least one, and each must be listed. A purpose comes as every name it
+    /// stands for (its own first, then what it `means` in the packs), any one of which may be
+    /// listed: a consent to `contract_necessity` covers an act stated as a purpose that means
+    /// it.
+    ///
+    /// ```
+    /// use crossborder::{OperationSet, Purpose, Scope};
+    /// let p = |s: &str| s.parse::<Purpose>().unwrap();
+    /// let scope = Scope::new(["personal".parse()?], "US".parse()?, OperationSet::all())?
+    ///     .with_purposes([p("research")]);
+    /// assert!(scope.covers_purposes(&[&[p("research")][..]]));
+    /// assert!(scope.covers_purposes(&[&[p("study"), p("research")][..]]));
+    /// assert!(!scope.covers_purposes(&[&[p("research")][..], &[p("marketing")][..]]));
+    /// assert!(!scope.covers_purposes(&[]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
-    pub fn covers_purpose(&self, p: Option<&Purpose>) -> bool {
-        self.purposes.is_empty() || p.is_some_and(|p| self.purposes.contains(p))
+    pub fn covers_purposes(&self, act: &[&[Purpose]]) -> bool {
+        purposes_covered(&self.purposes, act.iter().copied())
     }
 
     /// Whether the recipient is covered: any when none is listed, otherwise a listed one.
@@ -194,4 +209,21 @@ impl Scope {
     pub fn covers_recipient(&self, r: Option<&PartyId>) -> bool {
         self.recipients.is_empty() || r.is_some_and(|r| self.recipients.contains(r))
     }
+}
+
+/// Whether `listed` (a scope's purposes) covers an act's purposes, each given as the names it
+/// stands for: the definition every store shares.
+pub(crate) fn purposes_covered<'p>(
+    listed: &[Purpose],
+    mut act: impl Iterator<Item = &'p [Purpose]>,
+) -> bool {
+    if listed.is_empty() {
+        return true;
+    }
+    let mut any = false;
+    let all = act.all(|meaning| {
+        any = true;
+        meaning.iter().any(|p| listed.contains(p))
+    });
+    any && all
 }

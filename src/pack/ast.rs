@@ -42,11 +42,13 @@ impl Period {
     }
 }
 
-/// A jurisdiction list entry: a code, or one of the pack's groups (by index in [`Ast::groups`]).
+/// A jurisdiction list entry: a code, one of the pack's groups (by index in [`Ast::groups`]),
+/// or a group another pack declares (`eu-gdpr:EEA`), resolved when an engine is built.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum JurRef {
     Code(Jurisdiction),
     Group(usize),
+    Shared { pack: String, group: String },
 }
 
 /// A named, possibly dated, list of jurisdictions.
@@ -308,6 +310,14 @@ pub(crate) struct Rule {
     pub obligations: Vec<Obligation>,
 }
 
+/// A purpose a pack declares, and the purposes (of any enabled pack) it also stands for: an act
+/// stated with this purpose is, for every rule, an act for each of these as well.
+#[derive(Clone, Debug)]
+pub(crate) struct PurposeDef {
+    pub name: Purpose,
+    pub means: Vec<Purpose>,
+}
+
 /// An option a pack declares, and its default.
 #[derive(Clone, Debug)]
 pub(crate) struct OptionDef {
@@ -326,9 +336,51 @@ pub(crate) struct Ast {
     pub taxonomy: Vec<Category>,
     pub subdivisions: Vec<Jurisdiction>,
     pub tags: Vec<(Tag, TagOn)>,
-    pub purposes: Vec<Purpose>,
+    pub purposes: Vec<PurposeDef>,
     pub counters: Vec<Counter>,
     pub rules: Vec<Rule>,
+}
+
+impl Ast {
+    /// Every jurisdiction list entry of the pack's rules and counters (to resolve the groups
+    /// of other packs they name).
+    pub(crate) fn jur_refs(&self) -> impl Iterator<Item = &JurRef> {
+        fn cond_lists(conds: &[Cond]) -> impl Iterator<Item = &JurRef> {
+            conds.iter().flat_map(|c| match c {
+                Cond::Place { list, .. } | Cond::Places { list, .. } => list.as_slice(),
+                Cond::Ops(_)
+                | Cond::Roles { .. }
+                | Cond::Tags { .. }
+                | Cond::Minor(_)
+                | Cond::Bulk(_)
+                | Cond::Purposes { .. }
+                | Cond::CategoriesNot(_)
+                | Cond::Volume(_) => &[],
+            })
+        }
+        let mut out: Vec<&JurRef> = Vec::new();
+        for c in &self.counters {
+            out.extend(cond_lists(&c.conds));
+        }
+        for r in &self.rules {
+            out.extend(cond_lists(&r.conds));
+            if let RuleEffect::Require(alts) = &r.effect {
+                for b in alts.iter().flat_map(|a| &a.bases) {
+                    match b {
+                        Basis::DestinationIn(list) => out.extend(list),
+                        Basis::Consent { .. }
+                        | Basis::Approval { .. }
+                        | Basis::RecipientCertified(_)
+                        | Basis::PurposeIn(_)
+                        | Basis::RecipientRoles(_)
+                        | Basis::Tags { .. }
+                        | Basis::Volume(_) => {}
+                    }
+                }
+            }
+        }
+        out.into_iter()
+    }
 }
 
 #[cfg(test)]

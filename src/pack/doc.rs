@@ -205,6 +205,8 @@ pub(crate) struct TagDoc {
 pub(crate) struct PurposeDoc {
     pub name: String,
     pub summary: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub means: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

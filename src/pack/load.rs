@@ -10,7 +10,40 @@ use super::doc::PackDoc;
 use super::limits::Limits;
 use crate::error::{Location, PackError, PackProblem, PackProblemKind};
 
-/// Loads packs with a file name for error locations.
+/// The format of a pack's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// TOML, for people.
+    Toml,
+    /// JSON, for machines (the same structure).
+    Json,
+}
+
+impl Format {
+    /// The format a file name's extension says (`.toml`, `.json`), if any.
+    ///
+    /// ```
+    /// use crossborder::pack::Format;
+    /// assert_eq!(Format::of_path("packs/acme.toml".as_ref()), Some(Format::Toml));
+    /// assert_eq!(Format::of_path("acme.JSON".as_ref()), Some(Format::Json));
+    /// assert_eq!(Format::of_path("acme.yaml".as_ref()), None);
+    /// ```
+    #[must_use]
+    pub fn of_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "toml" => Some(Format::Toml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Loads packs — from text, bytes or a file — with a file name for error locations and the
+/// limits an untrusted pack must stay within.
+///
+/// Every problem is reported at once, sorted by position, each with the file, the line and
+/// column where the format gives them, and the path inside the pack.
 ///
 /// ```
 /// use crossborder::PackLoader;
@@ -44,15 +77,96 @@ impl PackLoader {
         self
     }
 
-    fn too_big(&self, text: &str) -> Result<(), PackError> {
-        if text.len() <= self.limits.bytes() {
-            return Ok(());
+    /// Loads and validates bytes in `format`: text that is not UTF-8 is a located problem (file,
+    /// byte offset, line and column), never replaced characters.
+    ///
+    /// # Errors
+    ///
+    /// A [`PackError`] with every problem found.
+    ///
+    /// ```
+    /// use crossborder::PackLoader;
+    /// use crossborder::pack::Format;
+    ///
+    /// let latin1 = b"format = 1\nid = \"x\"\ntitle = \"Caf\xe9\"\n";
+    /// let err = PackLoader::new().file_name("cafe.toml").load_bytes(latin1, Format::Toml).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "cafe.toml:3:13: the pack is not UTF-8: invalid byte 0xe9 at byte offset 32"
+    /// );
+    /// ```
+    pub fn load_bytes(&self, bytes: &[u8], format: Format) -> Result<PolicyPack, PackError> {
+        if bytes.len() > self.limits.bytes() {
+            return Err(self.too_big_error(bytes.len()));
         }
-        Err(PackError::new(vec![PackProblem {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let at = e.valid_up_to();
+            let valid = bytes
+                .get(..at)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or("");
+            let bad = bytes.get(at).copied().unwrap_or(0);
+            PackError::new(vec![PackProblem {
+                kind: PackProblemKind::Syntax,
+                message: format!(
+                    "the pack is not UTF-8: invalid byte {bad:#04x} at byte offset {at}"
+                ),
+                location: Location {
+                    file: self.file.clone(),
+                    line_col: Some(line_col(valid, valid.len())),
+                    path: String::new(),
+                },
+                rule_id: None,
+            }])
+        })?;
+        match format {
+            Format::Toml => self.load_toml(text),
+            Format::Json => self.load_json(text),
+        }
+    }
+
+    /// Reads and validates the pack at `path`, in the format its extension says (`.toml` or
+    /// `.json`); problems name the file as given (unless [`file_name`](Self::file_name) set
+    /// another name).
+    ///
+    /// # Errors
+    ///
+    /// A [`PackError`]: the file cannot be read, its extension names no format, or every
+    /// problem in it.
+    pub fn load_path(&self, path: impl AsRef<std::path::Path>) -> Result<PolicyPack, PackError> {
+        let path = path.as_ref();
+        let named = match &self.file {
+            Some(_) => self.clone(),
+            None => self.clone().file_name(path.display().to_string()),
+        };
+        let whole_file = |message: String| {
+            PackError::new(vec![PackProblem {
+                kind: PackProblemKind::Syntax,
+                message,
+                location: Location {
+                    file: named.file.clone(),
+                    line_col: None,
+                    path: String::new(),
+                },
+                rule_id: None,
+            }])
+        };
+        let format = Format::of_path(path).ok_or_else(|| {
+            whole_file(
+                "the file name ends in neither `.toml` nor `.json`, so its format is unknown"
+                    .to_owned(),
+            )
+        })?;
+        let bytes =
+            std::fs::read(path).map_err(|e| whole_file(format!("cannot read the file: {e}")))?;
+        named.load_bytes(&bytes, format)
+    }
+
+    fn too_big_error(&self, len: usize) -> PackError {
+        PackError::new(vec![PackProblem {
             kind: PackProblemKind::Limit,
             message: format!(
-                "the pack is {} bytes long, more than the limit of {}",
-                text.len(),
+                "the pack is {len} bytes long, more than the limit of {}",
                 self.limits.bytes()
             ),
             location: Location {
@@ -61,7 +175,14 @@ impl PackLoader {
                 path: String::new(),
             },
             rule_id: None,
-        }]))
+        }])
+    }
+
+    fn too_big(&self, text: &str) -> Result<(), PackError> {
+        if text.len() <= self.limits.bytes() {
+            return Ok(());
+        }
+        Err(self.too_big_error(text.len()))
     }
 
     /// Loads and validates TOML.
@@ -88,7 +209,7 @@ impl PackLoader {
         let doc: PackDoc = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = clean_path(&e.path().to_string());
             let inner = e.into_inner();
-            syntax(path, inner.message().to_owned(), inner.span())
+            syntax(path, with_hint(inner.message()), inner.span())
         })?;
         // The spanned tree is only needed to locate problems: parse it on the first one.
         let tree = std::cell::OnceCell::new();
@@ -110,6 +231,20 @@ impl PackLoader {
     /// A [`PackError`] with every problem found.
     pub fn load_json(&self, text: &str) -> Result<PolicyPack, PackError> {
         self.too_big(text)?;
+        let first = text.trim_start().chars().next();
+        if first.is_some_and(|c| c != '{') {
+            let offset = text.len() - text.trim_start().len();
+            return Err(PackError::new(vec![PackProblem {
+                kind: PackProblemKind::Syntax,
+                message: "expected a pack: a JSON object with `format`, `id`, `title`, `kind`, `issuer` and `version`".to_owned(),
+                location: Location {
+                    file: self.file.clone(),
+                    line_col: Some(line_col(text, offset)),
+                    path: String::new(),
+                },
+                rule_id: None,
+            }]));
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let doc: PackDoc = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = clean_path(&e.path().to_string());
@@ -120,6 +255,7 @@ impl PackLoader {
             if let Some(i) = message.rfind(" at line ") {
                 message.truncate(i);
             }
+            let message = with_hint(&message);
             PackError::new(vec![PackProblem {
                 kind: PackProblemKind::Syntax,
                 message,
@@ -137,6 +273,12 @@ impl PackLoader {
             path: p.to_owned(),
         })
     }
+}
+
+/// A serde message about an unknown field or variant (`unknown field `destinaton_not_in`,
+/// expected one of …`), with the closest expected name suggested.
+pub(crate) fn with_hint(message: &str) -> String {
+    crate::model::hint_unknown_name(message)
 }
 
 fn clean_path(p: &str) -> String {
@@ -242,7 +384,7 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert_eq!(
             p[0].message(),
-            "rule `cn-sensitive-export` references unknown group `EEA2`"
+            "rule `cn-sensitive-export` references unknown group `EEA2`; did you mean `EEA`?"
         );
         assert_eq!(p[0].kind(), PackProblemKind::UnknownReference);
         assert_eq!(

@@ -25,7 +25,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub use builtin::BUILTIN_IDS;
 pub use doc::PackKind;
 pub use limits::Limits;
-pub use load::PackLoader;
+pub use load::{Format, PackLoader};
 pub use validate::FORMAT_VERSION;
 
 use crate::error::{Location, PackError, PackProblem};
@@ -75,6 +75,7 @@ struct PackInner {
     doc: PackDoc,
     ast: Ast,
     digest: u64,
+    sha256: String,
 }
 
 /// A rule of a pack, as documentation sees it.
@@ -184,11 +185,30 @@ impl PolicyPack {
     pub fn summary(&self) -> Option<&str> {
         self.inner.doc.summary.as_deref()
     }
-    /// A 64-bit FNV-1a digest of the pack's canonical JSON form: two packs with the same digest
-    /// decide alike.
+    /// A 64-bit FNV-1a digest of the pack's canonical JSON form, for indexing (engines mix it
+    /// into their fingerprint). Not collision-resistant: audit records use
+    /// [`sha256`](Self::sha256).
     #[must_use]
     pub fn digest(&self) -> u64 {
         self.inner.digest
+    }
+
+    /// The SHA-256 of the pack's canonical form, as 64 lower-case hex digits: the pack's
+    /// identity in decision reports. The canonical form is the pack's JSON as
+    /// [`to_json_string`](Self::to_json_string) writes it without white space (fields in
+    /// declaration order, maps sorted by key), so the same pack written in TOML or in JSON, with
+    /// any comments or layout, has one digest.
+    ///
+    /// ```
+    /// let pledge = crossborder::PolicyPack::builtin("cn-pledge-2015").unwrap();
+    /// assert_eq!(pledge.sha256().len(), 64);
+    /// let again = crossborder::PolicyPack::from_json_str(&pledge.to_json_string())?;
+    /// assert_eq!(again.sha256(), pledge.sha256());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn sha256(&self) -> &str {
+        &self.inner.sha256
     }
     /// The rules, in pack order.
     pub fn rules(&self) -> impl Iterator<Item = RuleInfo<'_>> {
@@ -253,12 +273,18 @@ impl PolicyPack {
                 // no two packs share a digest through an empty fallback.
                 let canonical = serde_json::to_string(&doc).unwrap_or_default();
                 let digest = fnv1a(canonical.as_bytes());
+                let sha256 = sha256_hex(canonical.as_bytes());
                 Ok(PolicyPack {
-                    inner: Arc::new(PackInner { doc, ast, digest }),
+                    inner: Arc::new(PackInner {
+                        doc,
+                        ast,
+                        digest,
+                        sha256,
+                    }),
                 })
             }
-            Err(found) => Err(PackError::new(
-                found
+            Err(found) => {
+                let mut problems: Vec<PackProblem> = found
                     .into_iter()
                     .map(|f| PackProblem {
                         kind: f.kind,
@@ -266,10 +292,25 @@ impl PolicyPack {
                         message: f.message,
                         rule_id: f.rule,
                     })
-                    .collect(),
-            )),
+                    .collect();
+                // In the order of the text (problems without a line keep the order found).
+                problems.sort_by_key(|p| p.location.line_col.unwrap_or((usize::MAX, usize::MAX)));
+                Err(PackError::new(problems))
+            }
         }
     }
+}
+
+/// SHA-256 of `bytes`, as lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    let hash = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in hash {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {

@@ -89,6 +89,11 @@ struct Expect {
     alternative: Option<BTreeMap<String, String>>,
     missing: Option<BTreeMap<String, BTreeMap<String, Vec<String>>>>,
     obligations: Option<BTreeMap<String, Vec<String>>>,
+    /// Per rule, the facts it applied on only because the transfer did not state them.
+    assumed: Option<BTreeMap<String, Vec<String>>>,
+    /// Per unmet rule, the evidence held but not counting, as `id: reason` (one entry per
+    /// reason).
+    near_misses: Option<BTreeMap<String, Vec<String>>>,
 }
 
 fn packs_dir() -> PathBuf {
@@ -131,6 +136,22 @@ fn sorted(v: impl IntoIterator<Item = String>) -> Vec<String> {
     v
 }
 
+/// Compares a per-rule expectation (`pack/rule` → names) with what the decision says.
+fn compare_per_rule(
+    what: &str,
+    want: &BTreeMap<String, Vec<String>>,
+    got: BTreeMap<String, Vec<String>>,
+    problems: &mut Vec<String>,
+) {
+    let want: BTreeMap<String, Vec<String>> = want
+        .iter()
+        .map(|(k, v)| (k.clone(), sorted(v.iter().cloned())))
+        .collect();
+    if got != want {
+        problems.push(format!("expected {what} {want:?}, got {got:?}"));
+    }
+}
+
 /// Runs one scenario; returns the applicable rules (`pack/rule`) or what went wrong.
 fn run(engine: &Engine, s: &Scenario) -> Result<Vec<String>, String> {
     let store = MemoryEvidence::new();
@@ -168,6 +189,15 @@ fn run(engine: &Engine, s: &Scenario) -> Result<Vec<String>, String> {
         .build(engine)
         .map_err(|e| format!("transfer: {e}"))?;
     let d = engine.evaluate(&transfer, &store);
+    // Every decision can be logged as JSON and replayed from the log alone (with the same
+    // evidence), giving the same report.
+    let logged: crossborder::report::DecisionReport =
+        serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+    match engine.replay(&logged, &store) {
+        Ok(again) if again == logged => {}
+        Ok(again) => return Err(format!("replay differs:\n{again}\nlogged:\n{logged}")),
+        Err(e) => return Err(format!("replay: {e}")),
+    }
     let key = |r: &RuleResult<'_>| format!("{}/{}", r.pack_id(), r.rule_id());
     let mut problems = Vec::new();
     let e = &s.expect;
@@ -256,6 +286,37 @@ fn run(engine: &Engine, s: &Scenario) -> Result<Vec<String>, String> {
                 ));
             }
         }
+    }
+    if let Some(want) = &e.assumed {
+        let got: BTreeMap<String, Vec<String>> = d
+            .rules()
+            .map(|r| (key(&r), sorted(r.assumed().map(|f| f.as_str().to_owned()))))
+            .filter(|(_, facts)| !facts.is_empty())
+            .collect();
+        compare_per_rule("assumed facts", want, got, &mut problems);
+    }
+    if let Some(want) = &e.near_misses {
+        let got: BTreeMap<String, Vec<String>> = d
+            .rules()
+            .map(|r| {
+                let mut near: Vec<String> = r
+                    .missing_explained(&store)
+                    .iter()
+                    .flat_map(|m| &m.missing)
+                    .flat_map(|i| &i.near_misses)
+                    .flat_map(|n| {
+                        n.reasons
+                            .iter()
+                            .map(move |m| format!("{}: {}", n.id, m.name()))
+                    })
+                    .collect();
+                near.sort();
+                near.dedup();
+                (key(&r), near)
+            })
+            .filter(|(_, near)| !near.is_empty())
+            .collect();
+        compare_per_rule("near misses", want, got, &mut problems);
     }
     if problems.is_empty() {
         Ok(d.rules().map(|r| key(&r)).collect())

@@ -226,6 +226,55 @@ proptest! {
         }
     }
 
+    /// No transfer or evidence naming what the engine does not declare is accepted: a typo in a
+    /// transfer's category, purpose or tag fails its build, and a store bound to the engine
+    /// accepts a consent, approval or certification exactly when the packs name everything it
+    /// names (judged from the packs' JSON, independently of the engine's vocabulary).
+    #[test]
+    fn undeclared_names_are_never_accepted((packs, ev, t) in arb_case(), typo in 0usize..4) {
+        use crossborder::evidence::EvidenceCheck;
+        let c = case(&packs, ev, t.clone());
+        let mistyped = match typo {
+            1 => t.clone().data(crossborder::DataItem::of_subject(
+                crossborder::Subject::new("u1".parse().unwrap()),
+                ["personal.contacts".parse().unwrap()],
+                "CN".parse().unwrap(),
+            )),
+            2 => t.clone().purpose("contracts".parse().unwrap()),
+            3 => t.clone().tag("sys2".parse().unwrap()),
+            _ => t.clone(),
+        };
+        match (typo, mistyped.build(&c.engine)) {
+            (0, built) => prop_assert!(built.is_ok()),
+            (1, Err(e)) => prop_assert_eq!(e.kind(), crossborder::TransferErrorKind::UnknownCategory),
+            (2, Err(e)) => prop_assert_eq!(e.kind(), crossborder::TransferErrorKind::UnknownPurpose),
+            (3, Err(e)) => prop_assert_eq!(e.kind(), crossborder::TransferErrorKind::UnknownTag),
+            (_, built) => prop_assert!(false, "a typo was accepted: {:?}", built.map(|t| t.to_string())),
+        }
+        let alternatives: Vec<&reference::Alternative> = c.refs.iter().flat_map(|p| &p.rules).flat_map(|r| &r.require).collect();
+        let declared_purposes: Vec<&str> = c.refs.iter().flat_map(|p| &p.purposes).map(|p| p.name.as_str()).collect();
+        for consent in &c.evidence.consents {
+            let ok = consent.scope().purposes().iter().all(|p| declared_purposes.contains(&p.as_str()));
+            prop_assert_eq!(c.engine.check_consent(consent).is_ok(), ok, "{:?}", consent);
+            let typo = Consent::new("t".parse().unwrap(), consent.subject().clone(), consent.kind(),
+                Scope::new(["personal.contacts".parse().unwrap()], *consent.scope().destinations(), consent.scope().operations()).unwrap(),
+                consent.granted_at()).unwrap();
+            prop_assert!(c.engine.check_consent(&typo).is_err());
+        }
+        for a in &c.evidence.approvals {
+            let named = alternatives.iter().filter_map(|alt| alt.approval.as_ref()).any(|spec| {
+                spec.authorities.iter().any(|x| x == a.authority().as_str())
+                    && spec.mechanisms.as_ref().is_none_or(|m| m.iter().any(|x| x == a.mechanism().as_str()))
+            });
+            let ok = named && a.scope().purposes().iter().all(|p| declared_purposes.contains(&p.as_str()));
+            prop_assert_eq!(c.engine.check_approval(a).is_ok(), ok, "{:?}", a);
+        }
+        for (_, k) in &c.evidence.certifications {
+            let named = alternatives.iter().filter_map(|alt| alt.recipient_certified.as_ref()).any(|l| l.iter().any(|x| x == k.name().as_str()));
+            prop_assert_eq!(c.engine.check_certification(k).is_ok(), named, "{:?}", k);
+        }
+    }
+
     /// An act at `granted_at` is covered; at `expires_at` or `withdrawn_at` it is not.
     #[test]
     fn consent_time_boundaries(g in 0usize..6, e in 1usize..7, w in 0usize..7) {

@@ -31,7 +31,16 @@ pub(crate) struct Pack {
     #[serde(default)]
     pub(crate) counters: BTreeMap<String, Counter>,
     #[serde(default)]
+    pub(crate) purposes: Vec<PurposeDecl>,
+    #[serde(default)]
     pub(crate) rules: Vec<Rule>,
+}
+
+#[derive(Deserialize, Clone, Debug)]
+pub(crate) struct PurposeDecl {
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) means: Vec<String>,
 }
 
 #[derive(Deserialize, Clone, Debug, Default)]
@@ -208,6 +217,8 @@ fn falls_under(c: &str, a: &str) -> bool {
 }
 
 struct Cx<'a, E: Evidence + ?Sized> {
+    /// Every pack, for what a purpose `means` (declared in any of them).
+    all: &'a [Pack],
     pack: &'a Pack,
     off: FixedOffset,
     t: &'a Transfer,
@@ -219,7 +230,16 @@ impl<E: Evidence + ?Sized> Cx<'_, E> {
     fn places(&self, list: &[String]) -> Vec<Jurisdiction> {
         let mut out = Vec::new();
         for name in list {
-            if let Some(g) = self.pack.groups.get(name) {
+            // A group of this pack, or of another (`p0:ADQ`).
+            let group = match name.split_once(':') {
+                Some((pack, group)) => self
+                    .all
+                    .iter()
+                    .find(|p| p.id == pack)
+                    .and_then(|p| p.groups.get(group)),
+                None => self.pack.groups.get(name),
+            };
+            if let Some(g) = group {
                 for m in &g.members {
                     out.push(m.parse().unwrap());
                 }
@@ -237,6 +257,33 @@ impl<E: Evidence + ?Sized> Cx<'_, E> {
             }
         }
         out
+    }
+
+    /// Per stated purpose, every name it stands for: itself, and what any pack says it `means`,
+    /// followed again and again.
+    fn purpose_meanings(&self) -> Vec<Vec<String>> {
+        self.t
+            .purposes()
+            .iter()
+            .map(|p| {
+                let mut names = vec![p.to_string()];
+                let mut i = 0;
+                while i < names.len() {
+                    let current = names[i].clone();
+                    for pack in self.all {
+                        for d in pack.purposes.iter().filter(|d| d.name == current) {
+                            for m in &d.means {
+                                if !names.contains(m) {
+                                    names.push(m.clone());
+                                }
+                            }
+                        }
+                    }
+                    i += 1;
+                }
+                names
+            })
+            .collect()
     }
 
     fn place_in(&self, j: Jurisdiction, list: &[String]) -> bool {
@@ -319,9 +366,14 @@ impl<E: Evidence + ?Sized> Cx<'_, E> {
             (Some(l), Some(have)) if negate => l.iter().all(|x| !have.contains(x)),
             (Some(l), Some(have)) => l.iter().all(|x| have.contains(x)),
         };
-        let purpose_hold = |l: &Option<Vec<String>>, negate: bool| match (l, t.purpose()) {
-            (None, _) | (_, None) => true,
-            (Some(l), Some(p)) => l.iter().any(|x| x == p.as_str()) != negate,
+        // One of the act's purposes in (or, negated, outside) the list; unstated: holds.
+        let purpose_hold = |l: &Option<Vec<String>>, negate: bool| match l {
+            None => true,
+            Some(_) if t.purposes().is_empty() => true,
+            Some(l) => self
+                .purpose_meanings()
+                .iter()
+                .any(|m| m.iter().any(|x| l.contains(x)) != negate),
         };
         let est = |p: Option<&crossborder::Party>| {
             p.map(|p| p.establishments().iter().collect::<Vec<_>>())
@@ -467,7 +519,11 @@ impl<E: Evidence + ?Sized> Cx<'_, E> {
         scope.destinations().contains(t.destination())
             && scope.operations().contains(t.operation())
             && (scope.purposes().is_empty()
-                || t.purpose().is_some_and(|p| scope.purposes().contains(p)))
+                || (!t.purposes().is_empty()
+                    && self
+                        .purpose_meanings()
+                        .iter()
+                        .all(|m| scope.purposes().iter().any(|p| m.contains(&p.to_string())))))
             && (scope.recipients().is_empty()
                 || t.recipient()
                     .is_some_and(|r| scope.recipients().contains(r.id())))
@@ -552,10 +608,11 @@ impl<E: Evidence + ?Sized> Cx<'_, E> {
             out.push(("certification", found));
         }
         if let Some(l) = &a.purpose_in {
+            // Every purpose of the act in the list.
+            let meanings = self.purpose_meanings();
             out.push((
                 "purpose",
-                t.purpose()
-                    .is_some_and(|p| l.iter().any(|x| x == p.as_str()))
+                (!meanings.is_empty() && meanings.iter().all(|m| m.iter().any(|x| l.contains(x))))
                     .then(String::new),
             ));
         }
@@ -596,7 +653,13 @@ pub(crate) fn decide<E: Evidence + ?Sized>(
     let mut rules = Vec::new();
     for pack in packs {
         let off = offset(pack.utc_offset.as_deref());
-        let cx = Cx { pack, off, t, ev };
+        let cx = Cx {
+            all: packs,
+            pack,
+            off,
+            t,
+            ev,
+        };
         let option = |name: &str| {
             options
                 .get(&(pack.id.clone(), name.to_owned()))

@@ -365,7 +365,7 @@ pub(crate) fn arb_transfer() -> BoxedStrategy<TransferBuilder> {
         (0u64..3, 0u64..3),
         arb_party(&["e1", "e2"], false),
         prop::option::of(arb_party(&["r1", "r2"], true)),
-        prop::option::of(select(&["contract", "hr", "other"][..])),
+        subsequence(&["contract", "hr", "fulfil"][..], 0..=2),
         any::<bool>(),
         arb_instant(),
     )
@@ -403,7 +403,7 @@ pub(crate) fn arb_transfer() -> BoxedStrategy<TransferBuilder> {
                 if let Some(r) = recipient {
                     b = b.recipient(r);
                 }
-                if let Some(p) = purpose {
+                for p in purpose {
                     b = b.purpose(p.parse().unwrap());
                 }
                 if sys {
@@ -669,7 +669,7 @@ pub(crate) fn arb_pack(n: usize) -> BoxedStrategy<Value> {
                 "options": { "o1": { "default": default, "summary": "switch" } },
                 "groups": {
                     "EEA": { "members": ["DE", "FR"], "dated": [{ "code": "GB", "until": "2026-01-01" }] },
-                    "ADQ": { "members": ["JP"], "dated": [{ "code": "US", "from": "2026-03-01T00:00:00Z" }] }
+                    "ADQ": { "members": if n == 0 { json!(["JP"]) } else { json!(["JP", "HK"]) }, "dated": [{ "code": "US", "from": "2026-03-01T00:00:00Z" }] }
                 },
                 "category_groups": { "sens": { "members": ["personal.sensitive", "personal.minor"] } },
                 "tags": [
@@ -678,7 +678,8 @@ pub(crate) fn arb_pack(n: usize) -> BoxedStrategy<Value> {
                 ],
                 "purposes": [
                     { "name": "contract", "summary": "contract" },
-                    { "name": "hr", "summary": "hr" }
+                    { "name": "hr", "summary": "hr" },
+                    { "name": "fulfil", "summary": "fulfilment: a contract", "means": ["contract"] }
                 ],
                 "counters": { counter.clone(): { "summary": "c", "window": window, "individuals": individuals, "applies_when": counter_when } },
                 "rules": rules
@@ -687,11 +688,28 @@ pub(crate) fn arb_pack(n: usize) -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// Replaces every string `from` inside `v` with `to`.
+fn share_group(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::String(s) if s == from => *s = to.to_owned(),
+        Value::Array(items) => items.iter_mut().for_each(|i| share_group(i, from, to)),
+        Value::Object(map) => map.values_mut().for_each(|i| share_group(i, from, to)),
+        _ => {}
+    }
+}
+
 /// One or two random packs, with random option values.
 pub(crate) fn arb_packs() -> impl Strategy<Value = (Vec<Value>, Vec<bool>)> {
     prop_oneof![
         3 => arb_pack(0).prop_map(|p| vec![p]),
-        1 => (arb_pack(0), arb_pack(1)).prop_map(|(a, b)| vec![a, b]),
+        1 => (arb_pack(0), arb_pack(1), any::<bool>()).prop_map(|(a, mut b, shared)| {
+            // The second pack may name the first pack's `ADQ` group instead of its own, which
+            // differs (`HK` is a member of pack 1's only).
+            if shared {
+                share_group(&mut b["rules"], "ADQ", "p0:ADQ");
+            }
+            vec![a, b]
+        }),
     ]
     .prop_flat_map(|packs| {
         let n = packs.len();

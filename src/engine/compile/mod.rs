@@ -8,10 +8,13 @@ mod vocab;
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::decision::Fact;
 use super::index;
 use super::program::Vocabulary;
 use super::program::{Cond, Program, RuleHead};
 use crate::error::{BuildError, BuildErrorKind};
+use crate::model::did_you_mean;
+use crate::pack::ast::JurRef;
 use crate::pack::{PolicyPack, fnv1a};
 use rules::{Translator, counter_signature};
 
@@ -28,10 +31,12 @@ pub(super) fn limit(what: &str, max: usize) -> BuildError {
 pub(super) fn compile(
     packs: &[PolicyPack],
     options: &BTreeMap<(String, String), bool>,
+    require_facts: bool,
 ) -> Result<Program, BuildError> {
     let mut program = Program {
         fingerprint: 0,
         packs: Vec::new(),
+        options: options.clone(),
         rules: Vec::new(),
         vocab: Vocabulary::of(packs)?,
         counters: Vec::new(),
@@ -39,9 +44,14 @@ pub(super) fn compile(
         index: index::RuleIndex::default(),
         heads: Vec::new(),
         volume_conditions: false,
+        required_facts: None,
     };
+    shared_groups(packs)?;
     counters(&mut program, packs)?;
-    rules(&mut program, packs, options);
+    rules(&mut program, packs, options, require_facts);
+    if require_facts {
+        program.required_facts = Some(tested_facts(&program));
+    }
     let (index, keys) = index::build(&program);
     program.index = index;
     // What the index guarantees (operations, an exact key) goes last and is not checked
@@ -73,6 +83,38 @@ pub(super) fn compile(
     Ok(program)
 }
 
+/// Every group a pack names from another (`eu-gdpr:EEA`) exists in an enabled pack.
+fn shared_groups(packs: &[PolicyPack]) -> Result<(), BuildError> {
+    for p in packs {
+        for r in p.ast().jur_refs() {
+            let JurRef::Shared { pack, group } = r else {
+                continue;
+            };
+            let Some(owner) = packs.iter().find(|q| q.id() == pack) else {
+                return Err(BuildError::new(
+                    BuildErrorKind::UnknownReference,
+                    format!(
+                        "pack `{}` names group `{pack}:{group}`, but pack `{pack}` is not enabled: enable it, or list the places{}",
+                        p.id(),
+                        did_you_mean(pack, packs.iter().map(PolicyPack::id))
+                    ),
+                ));
+            };
+            if !owner.ast().groups.iter().any(|g| g.name == *group) {
+                return Err(BuildError::new(
+                    BuildErrorKind::UnknownReference,
+                    format!(
+                        "pack `{}` names group `{pack}:{group}`, but pack `{pack}` declares no group `{group}`{}",
+                        p.id(),
+                        did_you_mean(group, owner.ast().groups.iter().map(|g| g.name.as_str()))
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Counters: one per name across packs; packs that share a name must define it alike.
 fn counters(program: &mut Program, packs: &[PolicyPack]) -> Result<(), BuildError> {
     let mut defined: HashMap<String, (usize, String)> = HashMap::new();
@@ -100,6 +142,7 @@ fn counters(program: &mut Program, packs: &[PolicyPack]) -> Result<(), BuildErro
             let compiled = Translator {
                 program,
                 groups: &p.ast().groups,
+                packs,
             }
             .counter(c);
             program.counter_ids.insert(c.name.clone(), id);
@@ -110,14 +153,19 @@ fn counters(program: &mut Program, packs: &[PolicyPack]) -> Result<(), BuildErro
 }
 
 /// The rules the options switch on, in pack order, and the pack metadata and fingerprint.
-fn rules(program: &mut Program, packs: &[PolicyPack], options: &BTreeMap<(String, String), bool>) {
+fn rules(
+    program: &mut Program,
+    packs: &[PolicyPack],
+    options: &BTreeMap<(String, String), bool>,
+    require_facts: bool,
+) {
     let mut fp = Vec::new();
     for (pi, p) in packs.iter().enumerate() {
         let ast = p.ast();
         program.packs.push(super::program::PackMeta {
             id: ast.id.clone(),
             version: ast.version.clone(),
-            digest: p.digest(),
+            sha256: p.sha256().to_owned(),
         });
         fp.extend_from_slice(&p.digest().to_le_bytes());
         for ((pack, name), value) in options.range((p.id().to_owned(), String::new())..) {
@@ -130,6 +178,7 @@ fn rules(program: &mut Program, packs: &[PolicyPack], options: &BTreeMap<(String
         let translator = Translator {
             program,
             groups: &ast.groups,
+            packs,
         };
         let compiled: Vec<_> = ast
             .rules
@@ -150,5 +199,33 @@ fn rules(program: &mut Program, packs: &[PolicyPack], options: &BTreeMap<(String
             .collect();
         program.rules.extend(compiled);
     }
+    if require_facts {
+        fp.extend_from_slice(b"require_stated_facts");
+    }
     program.fingerprint = fnv1a(&fp);
+}
+
+/// Every fact a rule or counter tests that a transfer may leave unstated, with the first rule
+/// or counter that tests it.
+fn tested_facts(program: &Program) -> Vec<(Fact, String)> {
+    let mut out: Vec<(Fact, String)> = Vec::new();
+    let mut note = |conds: &[Cond], who: &dyn Fn() -> String| {
+        for c in conds {
+            for f in c.fact().iter() {
+                if !out.iter().any(|(g, _)| *g == f) {
+                    out.push((f, who()));
+                }
+            }
+        }
+    };
+    for r in &program.rules {
+        // INVARIANT: a rule's pack index comes from the enumeration of the packs.
+        let pack = program.packs.get(r.pack).map_or("", |p| p.id.as_str());
+        note(&r.conds, &|| format!("rule `{pack}/{}`", r.id));
+    }
+    for c in &program.counters {
+        note(&c.conds, &|| format!("counter `{}`", c.name));
+    }
+    out.sort_by_key(|(f, _)| *f);
+    out
 }

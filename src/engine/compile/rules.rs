@@ -9,16 +9,18 @@ use super::super::program::{Alternative, Basis, Cond, Counter, Program, Rule, Vo
 use super::super::sets::{CatSet, JSet, TimedSet};
 use crate::evidence::key_hash;
 use crate::model::{Category, Jurisdiction, Purpose, Role, Tag};
+use crate::pack::PolicyPack;
 use crate::pack::ast::{self, Group, JurRef, Period};
 
 /// What compiling one pack's parts needs: the program so far (for its vocabulary and
-/// counters) and the pack's groups.
+/// counters), the pack's groups, and every enabled pack (for the groups they share).
 pub(super) struct Translator<'a> {
     pub program: &'a Program,
     pub groups: &'a [Group],
+    pub packs: &'a [PolicyPack],
 }
 
-impl Translator<'_> {
+impl<'a> Translator<'a> {
     pub(super) fn conds(&self, conds: &[ast::Cond]) -> Vec<Cond> {
         conds.iter().map(|c| self.cond(c)).collect()
     }
@@ -93,6 +95,7 @@ impl Translator<'_> {
                             .groups
                             .get(*g)
                             .map_or_else(String::new, |g| g.name.clone()),
+                        JurRef::Shared { pack, group } => format!("{pack}:{group}"),
                     })
                     .collect(),
             },
@@ -192,17 +195,34 @@ impl Translator<'_> {
         s
     }
 
-    fn purpose_mask(&self, names: &[Purpose]) -> u64 {
+    fn purpose_mask(&self, names: &[Purpose]) -> u128 {
         names
             .iter()
-            .filter_map(|p| self.program.vocab.purpose_ids.get(p))
-            .fold(0, |m, id| m | 1u64 << (u32::from(*id) % 64))
+            .filter_map(|p| self.program.vocab.purposes.get(p))
+            .fold(0, |m, meaning| m | 1u128 << (u32::from(meaning.id) % 128))
     }
 
     fn tag_mask(&self, tags: &[Tag]) -> u128 {
         tags.iter()
             .filter_map(|t| self.program.vocab.tag_ids.get(t))
             .fold(0, |m, (id, _)| m | 1u128 << (u32::from(*id) % 128))
+    }
+
+    /// The members of a group this pack declares or another enabled pack shares.
+    fn members(&self, r: &JurRef) -> &'a [(Jurisdiction, Period)] {
+        match r {
+            JurRef::Code(_) => &[],
+            // INVARIANT: validation resolves group names to indexes of the pack's groups.
+            JurRef::Group(g) => self.groups.get(*g).map_or(&[], |g| g.members.as_slice()),
+            // INVARIANT: `compile` checked every shared group exists in an enabled pack before
+            // translating anything (`shared_groups`).
+            JurRef::Shared { pack, group } => self
+                .packs
+                .iter()
+                .find(|p| p.id() == pack)
+                .and_then(|p| p.ast().groups.iter().find(|g| g.name == *group))
+                .map_or(&[], |g| g.members.as_slice()),
+        }
     }
 
     /// A list of codes and groups, as a set that changes at the dated members' dates.
@@ -217,12 +237,8 @@ impl Translator<'_> {
                         fixed.insert(id);
                     }
                 }
-                JurRef::Group(g) => {
-                    let members = self
-                        .groups
-                        .get(*g)
-                        .map_or(&[][..], |g| g.members.as_slice());
-                    for (j, period) in members {
+                JurRef::Group(_) | JurRef::Shared { .. } => {
+                    for (j, period) in self.members(r) {
                         if let Some(id) = id_of(*j) {
                             if period.from.is_none() && period.until.is_none() {
                                 fixed.insert(id);

@@ -1,13 +1,17 @@
 //! The engine's vocabulary: every category (the base taxonomy and the packs' extensions) with
 //! its ancestor closure, declared divisions, tags and purposes, each given a dense id.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::limit;
-use crate::engine::program::Vocabulary;
+use crate::engine::program::{Meaning, Vocabulary};
 use crate::engine::sets::{CatSet, MAX_CATEGORIES, MAX_JURISDICTIONS, MAX_PURPOSES, MAX_TAGS};
 use crate::error::{BuildError, BuildErrorKind};
-use crate::model::{COUNTRY_COUNT, Category, Jurisdiction, Purpose, Tag};
+use crate::model::{
+    Authority, COUNTRY_COUNT, Category, CertificationName, Jurisdiction, Mechanism, Purpose, Tag,
+    did_you_mean,
+};
+use crate::pack::ast;
 use crate::pack::ast::TagOn;
 use crate::pack::{PolicyPack, taxonomy};
 
@@ -15,15 +19,67 @@ impl Vocabulary {
     pub(super) fn of(packs: &[PolicyPack]) -> Result<Vocabulary, BuildError> {
         let (category_ids, closure) = categories(packs)?;
         let (divisions, division_ids) = divisions(packs)?;
+        let (authorities, schemes) = evidence_names(packs);
         Ok(Vocabulary {
+            authorities,
+            schemes,
             category_ids,
             closure,
             tag_ids: tags(packs)?,
-            purpose_ids: purposes(packs)?,
+            purposes: purposes(packs)?,
             divisions,
             division_ids,
         })
     }
+}
+
+/// The authorities the packs' approval bases name, each with the mechanisms accepted from it
+/// (`None` when some basis accepts any), and the certification schemes they name.
+#[allow(clippy::type_complexity, reason = "two tables, returned together")]
+fn evidence_names(
+    packs: &[PolicyPack],
+) -> (
+    BTreeMap<Authority, Option<BTreeSet<Mechanism>>>,
+    BTreeSet<CertificationName>,
+) {
+    let mut authorities: BTreeMap<Authority, Option<BTreeSet<Mechanism>>> = BTreeMap::new();
+    let mut schemes = BTreeSet::new();
+    let bases = packs
+        .iter()
+        .flat_map(|p| &p.ast().rules)
+        .filter_map(|r| match &r.effect {
+            ast::RuleEffect::Require(alts) => Some(alts),
+            ast::RuleEffect::Prohibit => None,
+        })
+        .flatten()
+        .flat_map(|a| &a.bases);
+    for b in bases {
+        match b {
+            ast::Basis::Approval {
+                authorities: names,
+                mechanisms,
+            } => {
+                for a in names {
+                    let accepted = authorities
+                        .entry(a.clone())
+                        .or_insert_with(|| Some(BTreeSet::new()));
+                    match (accepted.as_mut(), mechanisms) {
+                        (Some(set), Some(m)) => set.extend(m.iter().cloned()),
+                        (_, None) => *accepted = None,
+                        (None, Some(_)) => {}
+                    }
+                }
+            }
+            ast::Basis::RecipientCertified(names) => schemes.extend(names.iter().cloned()),
+            ast::Basis::Consent { .. }
+            | ast::Basis::DestinationIn(_)
+            | ast::Basis::PurposeIn(_)
+            | ast::Basis::RecipientRoles(_)
+            | ast::Basis::Tags { .. }
+            | ast::Basis::Volume(_) => {}
+        }
+    }
+    (authorities, schemes)
 }
 
 /// The next dense id of a table that holds `len` entries, at most `max`.
@@ -118,14 +174,67 @@ fn tags(packs: &[PolicyPack]) -> Result<HashMap<Tag, (u16, TagOn)>, BuildError> 
     Ok(ids)
 }
 
-/// Purposes.
-fn purposes(packs: &[PolicyPack]) -> Result<HashMap<Purpose, u16>, BuildError> {
+/// Purposes: a dense id each, and what each stands for (its `means`, across packs and
+/// transitively). A `means` naming a purpose no enabled pack declares is an error.
+fn purposes(packs: &[PolicyPack]) -> Result<HashMap<Purpose, Meaning>, BuildError> {
     let mut ids: HashMap<Purpose, u16> = HashMap::new();
-    for pu in packs.iter().flat_map(|p| &p.ast().purposes) {
-        if !ids.contains_key(pu) {
+    let mut order: Vec<Purpose> = Vec::new();
+    let mut means: HashMap<Purpose, Vec<Purpose>> = HashMap::new();
+    for d in packs.iter().flat_map(|p| &p.ast().purposes) {
+        if !ids.contains_key(&d.name) {
             let id = next_id(ids.len(), MAX_PURPOSES, "purposes")?;
-            ids.insert(pu.clone(), id);
+            ids.insert(d.name.clone(), id);
+            order.push(d.name.clone());
+        }
+        let targets = means.entry(d.name.clone()).or_default();
+        for m in &d.means {
+            if !targets.contains(m) {
+                targets.push(m.clone());
+            }
         }
     }
-    Ok(ids)
+    for p in packs {
+        for d in &p.ast().purposes {
+            if let Some(m) = d.means.iter().find(|m| !ids.contains_key(*m)) {
+                return Err(BuildError::new(
+                    BuildErrorKind::UnknownReference,
+                    format!(
+                        "purpose `{}` of pack `{}` means `{m}`, which no enabled pack declares{}",
+                        d.name,
+                        p.id(),
+                        did_you_mean(m.as_str(), order.iter().map(Purpose::as_str))
+                    ),
+                ));
+            }
+        }
+    }
+    let mut out = HashMap::with_capacity(ids.len());
+    for name in &order {
+        // Everything `name` stands for: a walk over `means`, itself first.
+        let mut reached: Vec<Purpose> = vec![name.clone()];
+        let mut next = 0;
+        while let Some(p) = reached.get(next).cloned() {
+            next += 1;
+            for m in means.get(&p).map_or(&[][..], Vec::as_slice) {
+                if !reached.contains(m) {
+                    reached.push(m.clone());
+                }
+            }
+        }
+        let mask = reached
+            .iter()
+            .filter_map(|p| ids.get(p))
+            .fold(0u128, |m, id| m | 1u128 << (u32::from(*id) % 128));
+        // INVARIANT: every name in `order` has an id (both are filled together).
+        let id = ids.get(name).copied().unwrap_or(u16::MAX);
+        out.insert(
+            name.clone(),
+            Meaning {
+                id,
+                mask,
+                names: reached.into(),
+            },
+        );
+    }
+    Ok(out)
 }

@@ -493,7 +493,7 @@ impl Consents {
                     .extras
                     .get(&index)
                     .is_some_and(|(purposes, recipients)| {
-                        (purposes.is_empty() || s.purpose().is_some_and(|p| purposes.contains(p)))
+                        s.purposes_covered_by(purposes)
                             && (recipients.is_empty()
                                 || s.recipient().is_some_and(|x| recipients.contains(x)))
                     }))

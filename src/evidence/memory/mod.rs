@@ -19,8 +19,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 
 use super::{
-    ApprovalQuery, CertificationQuery, ConsentQuery, Counted, Evidence, LedgerEntry, VolumeCount,
-    VolumeQuery, forward_evidence,
+    ApprovalQuery, CertificationQuery, ConsentQuery, Counted, Evidence, EvidenceCheck, LedgerEntry,
+    VolumeCount, VolumeQuery, forward_evidence,
 };
 use crate::error::{StoreError, StoreErrorKind};
 use crate::model::{Approval, Certification, Consent, EvidenceId, PartyId, SubjectId};
@@ -121,6 +121,7 @@ impl Evidence for Inner {
 #[derive(Default, Debug)]
 pub struct MemoryEvidence {
     inner: RwLock<Arc<Inner>>,
+    check: Option<Arc<dyn EvidenceCheck>>,
 }
 
 /// A frozen view of a [`MemoryEvidence`], read without locks: take one with
@@ -166,6 +167,35 @@ impl MemoryEvidence {
         f(Arc::make_mut(&mut g))
     }
 
+    /// The same store, refusing evidence `check` refuses before recording it: bind it to the
+    /// [`Engine`](crate::Engine) that will read it, and a consent scoped to a category no pack
+    /// declares, or an approval of a mechanism no rule names, is an error when granted instead
+    /// of a consent that silently never counts.
+    ///
+    /// ```
+    /// use crossborder::{Consent, ConsentKind, Engine, MemoryEvidence, OperationSet, Scope, StoreErrorKind};
+    /// use chrono::{TimeZone, Utc};
+    ///
+    /// let engine = Engine::builder().enable("cn-pipl").build()?;
+    /// let store = MemoryEvidence::new().checked_by(engine.clone());
+    /// let typo = Scope::new(["personal.contacts".parse()?], "US".parse()?, OperationSet::all())?;
+    /// let granted = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let err = store
+    ///     .grant(Consent::new("c-1".parse()?, "u-1".parse()?, ConsentKind::Separate, typo, granted)?)
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), StoreErrorKind::UnknownName);
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "consent `c-1` names category `personal.contacts`, which no enabled pack declares (did you mean `personal.contact`?)"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn checked_by(mut self, check: impl EvidenceCheck + 'static) -> Self {
+        self.check = Some(Arc::new(check));
+        self
+    }
+
     /// A frozen view of the store as it is now, read without locks (see
     /// [`EvidenceSnapshot`]). Taking one is cheap; the next update after it copies the store
     /// once, so take snapshots per batch, not per decision.
@@ -181,8 +211,13 @@ impl MemoryEvidence {
     /// # Errors
     ///
     /// [`StoreErrorKind::DuplicateId`] when a consent with the same id is already held;
-    /// [`StoreErrorKind::Full`] when the store cannot index more.
+    /// [`StoreErrorKind::Full`] when the store cannot index more;
+    /// [`StoreErrorKind::UnknownName`] when the store is [bound](Self::checked_by) and the
+    /// consent names what the engine does not declare.
     pub fn grant(&self, consent: Consent) -> Result<(), StoreError> {
+        if let Some(check) = &self.check {
+            check.check_consent(&consent)?;
+        }
         self.write(|g| g.consents.grant(&consent))
     }
 
@@ -200,8 +235,13 @@ impl MemoryEvidence {
     ///
     /// # Errors
     ///
-    /// [`StoreErrorKind::DuplicateId`] when an approval with the same id is already held.
+    /// [`StoreErrorKind::DuplicateId`] when an approval with the same id is already held;
+    /// [`StoreErrorKind::UnknownName`] when the store is [bound](Self::checked_by) and the
+    /// approval names what the engine does not declare.
     pub fn add_approval(&self, approval: Approval) -> Result<(), StoreError> {
+        if let Some(check) = &self.check {
+            check.check_approval(&approval)?;
+        }
         self.write(|g| g.parties.add_approval(approval))
     }
 
@@ -229,8 +269,13 @@ impl MemoryEvidence {
     ///
     /// # Errors
     ///
-    /// [`StoreErrorKind::DuplicateId`] when a certification with the same id is already held.
+    /// [`StoreErrorKind::DuplicateId`] when a certification with the same id is already held;
+    /// [`StoreErrorKind::UnknownName`] when the store is [bound](Self::checked_by) and the
+    /// scheme is one no rule of the engine names.
     pub fn certify(&self, party: PartyId, certification: Certification) -> Result<(), StoreError> {
+        if let Some(check) = &self.check {
+            check.check_certification(&certification)?;
+        }
         self.write(|g| g.parties.certify(party, certification))
     }
 

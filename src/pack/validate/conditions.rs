@@ -5,7 +5,7 @@
 
 use super::context::Validator;
 use crate::error::PackProblemKind as Kind;
-use crate::model::Category;
+use crate::model::{Category, did_you_mean};
 use crate::pack::ast::{Cond, Place, PlaceSet, Volume, Who};
 use crate::pack::doc::{ConditionsDoc, VolumeDoc};
 
@@ -223,8 +223,9 @@ impl Validator<'_> {
                     Kind::UnknownReference,
                     format!("{p}.counter"),
                     format!(
-                        "references unknown counter `{}`: declare it under `counters`",
-                        d.counter
+                        "references unknown counter `{}`: declare it under `counters`{}",
+                        d.counter,
+                        did_you_mean(&d.counter, v.counters.iter().copied())
                     ),
                 );
             }

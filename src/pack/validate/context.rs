@@ -11,7 +11,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use super::Found;
 use crate::error::ModelError;
 use crate::error::PackProblemKind as Kind;
-use crate::model::{Category, Jurisdiction, Purpose, Role, Tag, rfc3339};
+use crate::model::{
+    Category, Jurisdiction, Purpose, Role, Tag, did_you_mean, jurisdiction_hint, rfc3339,
+};
 use crate::pack::ast::{JurRef, Period, TagOn};
 use crate::pack::doc::{PackDoc, PeriodDoc};
 use crate::pack::taxonomy;
@@ -219,32 +221,51 @@ impl<'a> Validator<'a> {
                 self.problem(
                     Kind::InvalidValue,
                     path,
-                    format!("references unknown jurisdiction `{s}`"),
+                    format!(
+                        "references unknown jurisdiction `{s}`{}",
+                        jurisdiction_hint(s)
+                    ),
                 );
                 None
             }
         }
     }
 
-    /// A list of codes and group names.
+    /// A list of codes, the pack's group names, and other packs' groups (`eu-gdpr:EEA`).
     pub(super) fn jur_list(&mut self, path: &str, list: &[String]) -> Vec<JurRef> {
         self.each(path, "jurisdiction", list, |v, p, s| {
             if let Some(&g) = v.groups.get(s.as_str()) {
                 Some(JurRef::Group(g))
+            } else if let Some((pack, group)) = s.split_once(':') {
+                if is_pack_id(pack) && is_group_name(group) {
+                    Some(JurRef::Shared {
+                        pack: pack.to_owned(),
+                        group: group.to_owned(),
+                    })
+                } else {
+                    v.problem(
+                        Kind::InvalidValue,
+                        p,
+                        format!("references `{s}`, which is not a pack's group: expected `<pack id>:<GROUP>`, such as `eu-gdpr:EEA`"),
+                    );
+                    None
+                }
             } else if Jurisdiction::new(s).is_ok() {
                 v.jurisdiction(&p, s).map(JurRef::Code)
             } else if is_group_name(s) && s.len() > 2 {
+                let hint = did_you_mean(s, v.groups.keys().copied());
                 v.problem(
                     Kind::UnknownReference,
                     p,
-                    format!("references unknown group `{s}`"),
+                    format!("references unknown group `{s}`{hint}"),
                 );
                 None
             } else {
+                let hint = jurisdiction_hint(s);
                 v.problem(
                     Kind::InvalidValue,
                     p,
-                    format!("references unknown jurisdiction `{s}`"),
+                    format!("references unknown jurisdiction `{s}`{hint}"),
                 );
                 None
             }
@@ -260,10 +281,17 @@ impl<'a> Validator<'a> {
                 } else if v.categories.contains(s) {
                     Category::new(s).ok().map(|c| vec![c])
                 } else {
+                    let hint = did_you_mean(
+                        s,
+                        v.categories
+                            .iter()
+                            .map(String::as_str)
+                            .chain(v.category_groups.keys().copied()),
+                    );
                     v.problem(
                         Kind::UnknownReference,
                         p,
-                        format!("references unknown category `{s}`"),
+                        format!("references unknown category `{s}`{hint}"),
                     );
                     None
                 }
@@ -295,10 +323,11 @@ impl<'a> Validator<'a> {
                 None
             }
             None => {
+                let hint = did_you_mean(s, v.tags.keys().map(String::as_str));
                 v.problem(
                     Kind::UnknownReference,
                     p,
-                    format!("references unknown tag `{s}`: declare it under `tags`"),
+                    format!("references unknown tag `{s}`: declare it under `tags`{hint}"),
                 );
                 None
             }
@@ -332,10 +361,11 @@ impl<'a> Validator<'a> {
         self.each(path, "purpose", list, |v, p, s| match Purpose::new(s) {
             Ok(pu) if v.purposes.contains(pu.as_str()) => Some(pu),
             Ok(pu) => {
+                let hint = did_you_mean(pu.as_str(), v.purposes.iter().map(String::as_str));
                 v.problem(
                     Kind::UnknownReference,
                     p,
-                    format!("references unknown purpose `{pu}`: declare it under `purposes`"),
+                    format!("references unknown purpose `{pu}`: declare it under `purposes`{hint}"),
                 );
                 // Kept, so that one mistake is reported once.
                 Some(pu)

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use super::context::{Validator, is_group_name, is_pack_id, parse_offset};
 use crate::error::PackProblemKind as Kind;
 use crate::model::{Category, Jurisdiction, Purpose, Tag};
-use crate::pack::ast::{Counter, Group, OptionDef, Period, TagOn};
+use crate::pack::ast::{Counter, Group, OptionDef, Period, PurposeDef, TagOn};
 use crate::pack::doc::PeriodDoc;
 
 impl Validator<'_> {
@@ -275,28 +275,52 @@ impl Validator<'_> {
         tags
     }
 
-    /// The purposes the pack declares.
-    pub(super) fn purpose_declarations(&mut self) -> Vec<Purpose> {
-        let mut purposes = Vec::new();
-        for (i, p) in self.doc.purposes.iter().enumerate() {
-            match Purpose::new(&p.name) {
-                Ok(pu) => {
-                    if !self.purposes.insert(p.name.clone()) {
-                        self.problem(
-                            Kind::Duplicate,
-                            format!("purposes[{i}].name"),
-                            format!("purpose `{}` is declared twice", p.name),
-                        );
-                    } else {
-                        purposes.push(pu);
-                    }
+    /// The purposes the pack declares, and what each also stands for (purposes of this pack
+    /// or of another: those are checked when an engine is built).
+    pub(super) fn purpose_declarations(&mut self) -> Vec<PurposeDef> {
+        let doc = self.doc;
+        let mut purposes = Vec::with_capacity(doc.purposes.len());
+        for (i, p) in doc.purposes.iter().enumerate() {
+            let path = format!("purposes[{i}]");
+            let name = match Purpose::new(&p.name) {
+                Ok(pu) => pu,
+                Err(e) => {
+                    self.problem(Kind::InvalidValue, format!("{path}.name"), e.to_string());
+                    continue;
                 }
-                Err(e) => self.problem(
-                    Kind::InvalidValue,
-                    format!("purposes[{i}].name"),
-                    e.to_string(),
-                ),
+            };
+            if !self.purposes.insert(p.name.clone()) {
+                self.problem(
+                    Kind::Duplicate,
+                    format!("{path}.name"),
+                    format!("purpose `{}` is declared twice", p.name),
+                );
+                continue;
             }
+            self.non_empty(
+                format!("{path}.summary"),
+                &p.summary,
+                format!("purpose `{}` has an empty summary", p.name),
+            );
+            let mut means: Vec<Purpose> = Vec::with_capacity(p.means.len());
+            for (k, m) in p.means.iter().enumerate() {
+                let at = format!("{path}.means[{k}]");
+                match Purpose::new(m) {
+                    Ok(m) if m == name => self.problem(
+                        Kind::Conflict,
+                        at,
+                        format!("purpose `{name}` lists itself under `means`"),
+                    ),
+                    Ok(m) if means.contains(&m) => self.problem(
+                        Kind::Duplicate,
+                        at,
+                        format!("purpose `{name}` lists `{m}` twice under `means`"),
+                    ),
+                    Ok(m) => means.push(m),
+                    Err(e) => self.problem(Kind::InvalidValue, at, format!("has {e}")),
+                }
+            }
+            purposes.push(PurposeDef { name, means });
         }
         purposes
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use super::context::{Validator, is_pack_id};
 use crate::error::PackProblemKind as Kind;
-use crate::model::{Authority, CertificationName, Mechanism};
+use crate::model::{Authority, CertificationName, Mechanism, did_you_mean};
 use crate::pack::ast::{Alternative, Basis, Obligation, Rule, RuleEffect, Who};
 use crate::pack::doc::{AlternativeDoc, ApprovalBasisDoc, ConsentBasisDoc, ObligationDoc, RuleDoc};
 
@@ -86,10 +86,11 @@ impl Validator<'_> {
             && !self.options.contains(o.as_str())
         {
             let field = if *want { "if_option" } else { "unless_option" };
+            let hint = did_you_mean(o, self.options.iter().copied());
             self.problem(
                 Kind::UnknownReference,
                 format!("{path}.{field}"),
-                format!("references unknown option `{o}`"),
+                format!("references unknown option `{o}`{hint}"),
             );
         }
         gate
