@@ -4,13 +4,16 @@
 #![warn(missing_debug_implementations)]
 
 // The layers, bottom to top; each imports only those above it in this list (tests/it/layering.rs
-// checks): error ← model ← pack ← evidence (model only) ← engine.
+// checks): error ← model ← pack ← evidence (model only) ← engine ← scenario.
 pub mod _documentation;
 mod engine;
 mod error;
 pub mod evidence;
 mod model;
 pub mod pack;
+pub mod scenario;
+#[cfg(feature = "schema")]
+pub mod schema;
 
 /// What a decision says: its effect, each applicable rule's result, the evidence it relied on,
 /// and the diagnostics of an evaluation that failed closed.
@@ -31,7 +34,8 @@ pub use engine::decision::{Decision, Effect};
 pub use engine::{Engine, EngineBuilder, Transfer};
 pub use error::{
     BuildError, BuildErrorKind, Error, Location, ModelError, ModelErrorKind, PackError,
-    PackProblem, PackProblemKind, StoreError, StoreErrorKind, TransferError, TransferErrorKind,
+    PackProblem, PackProblemKind, ScenarioError, ScenarioErrorKind, StoreError, StoreErrorKind,
+    TransferError, TransferErrorKind,
 };
 pub use evidence::{Evidence, MemoryEvidence, NoEvidence};
 pub use model::{

@@ -1,10 +1,14 @@
-//! Long-form documentation: the design, the pack format, the built-in packs and the changelog.
+//! Long-form documentation: the design, the pack format, scenario files, the built-in packs
+//! and the changelog.
 
 #[doc = include_str!("../../DESIGN.md")]
 pub mod design {}
 
 #[doc = include_str!("../../docs/FORMAT.md")]
 pub mod format {}
+
+#[doc = include_str!("../../docs/TESTING.md")]
+pub mod testing {}
 
 #[doc = include_str!("../../CHANGELOG.md")]
 pub mod changelog {}

@@ -21,6 +21,7 @@ use crate::pack::ast::{Place, PlaceSet};
 /// The outcome: may the act go ahead?
 ///
 /// Deliberately not `#[non_exhaustive]`: a new outcome must break callers' builds.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
@@ -32,6 +33,7 @@ pub enum Effect {
 }
 
 /// What one applicable rule concluded.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -60,6 +62,7 @@ impl Verdict {
 /// as assumed for the rule, so that a reader knows the rule applied only because the fact was
 /// missing. [`EngineBuilder::require_stated_facts`](crate::EngineBuilder::require_stated_facts)
 /// refuses such transfers instead.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -195,6 +198,7 @@ impl Facts {
 }
 
 /// The kind of a piece of evidence.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
@@ -207,6 +211,7 @@ pub enum EvidenceKind {
 }
 
 /// A piece of evidence a decision relied on.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EvidenceRef {
     kind: EvidenceKind,
@@ -248,6 +253,7 @@ impl fmt::Display for EvidenceRef {
 }
 
 /// A problem met during evaluation. Every diagnostic denies (fail closed).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     message: String,

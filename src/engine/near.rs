@@ -20,6 +20,7 @@ use crate::model::{
 const MAX_PER_BASIS: usize = 8;
 
 /// A piece of evidence that is held but does not satisfy a basis, and why.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct NearMiss {
@@ -268,6 +269,28 @@ impl crate::evidence::EvidenceCheck for super::Engine {
             certification.id(),
             self.program.unknown_in_certification(certification),
         )
+    }
+
+    fn check_counter(&self, counter: &str) -> Result<(), StoreError> {
+        if self.program.counter_ids.contains_key(counter) {
+            return Ok(());
+        }
+        let mut known: Vec<&str> = self
+            .program
+            .counter_ids
+            .keys()
+            .map(String::as_str)
+            .collect();
+        known.sort_unstable();
+        let hint = match closest(counter, known.iter().copied()) {
+            Some(c) => format!(" (did you mean `{c}`?)"),
+            None if known.is_empty() => " (no enabled pack declares a counter)".to_owned(),
+            None => format!(" (declared: `{}`)", known.join("`, `")),
+        };
+        Err(StoreError::new(
+            StoreErrorKind::UnknownName,
+            format!("ledger entry names counter `{counter}`, which no enabled pack declares{hint}"),
+        ))
     }
 }
 

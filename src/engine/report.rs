@@ -16,6 +16,7 @@ pub use crate::pack::ast::BasisKind;
 use crate::pack::ast::Obligation;
 
 /// A pack an engine was built from.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PackRef {
@@ -29,6 +30,7 @@ pub struct PackRef {
 }
 
 /// An obligation that comes with an allow.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ObligationReport {
@@ -52,6 +54,7 @@ impl From<&Obligation> for ObligationReport {
 }
 
 /// One basis that did not hold.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MissingItem {
@@ -67,6 +70,7 @@ pub struct MissingItem {
 }
 
 /// The bases of one alternative that did not hold.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MissingSet {
@@ -80,6 +84,7 @@ pub struct MissingSet {
 }
 
 /// One applicable rule in a [`DecisionReport`].
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RuleReport {
@@ -112,6 +117,7 @@ pub struct RuleReport {
 
 /// An owned, serializable explanation of a decision: what auditors keep and the JSON form of a
 /// [`Decision`](crate::Decision).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DecisionReport {
@@ -143,4 +149,23 @@ pub struct DecisionReport {
     /// Problems met during evaluation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<String>,
+}
+
+impl DecisionReport {
+    /// The rules that decided, as [`Decision::deciding_rules`](crate::Decision::deciding_rules)
+    /// says: for a deny, those that prohibit or are unmet; for an allow, those satisfied.
+    pub fn deciding_rules(&self) -> impl Iterator<Item = &RuleReport> + '_ {
+        let want_allow = self.effect == Effect::Allow;
+        self.rules
+            .iter()
+            .filter(move |r| (r.verdict == Verdict::Satisfied) == want_allow)
+    }
+}
+
+impl RuleReport {
+    /// The rule's name across packs: `pack/rule`.
+    #[must_use]
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.pack, self.rule)
+    }
 }

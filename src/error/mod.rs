@@ -7,6 +7,7 @@
 //! | an engine | [`BuildError`] | [`EngineBuilder::build`](crate::EngineBuilder::build) |
 //! | a transfer resolved against an engine | [`TransferError`] | [`TransferBuilder::build`](crate::TransferBuilder::build) |
 //! | an evidence store update | [`StoreError`] | [`MemoryEvidence`](crate::MemoryEvidence)'s grants, withdrawals and records |
+//! | a scenario file | [`ScenarioError`] | [`scenario`](crate::scenario)'s loader and runner |
 //!
 //! [`Error`] wraps any of them, for callers that handle them alike (`?` converts).
 //!
@@ -51,6 +52,25 @@ macro_rules! opaque_error {
             #[allow(dead_code, reason = "not every stage reads text")]
             pub(crate) fn at(mut self, location: Location) -> Self {
                 self.location = Some(Arc::new(location));
+                self
+            }
+
+            /// The same error, its location moved to line `line` of a larger text (for input
+            /// read a line at a time, such as JSON lines).
+            #[allow(dead_code, reason = "not every stage reads lines")]
+            pub(crate) fn on_line(mut self, line: usize) -> Self {
+                let mut l = self.location.as_deref().cloned().unwrap_or_default();
+                l.line_col = Some((line, l.column().unwrap_or(1)));
+                self.location = Some(Arc::new(l));
+                self
+            }
+
+            /// The same error, located in file `file` (keeping its line, column and path).
+            #[allow(dead_code, reason = "not every stage reads files")]
+            pub(crate) fn in_file(mut self, file: &str) -> Self {
+                let mut l = self.location.as_deref().cloned().unwrap_or_default();
+                l.file = Some(file.into());
+                self.location = Some(Arc::new(l));
                 self
             }
 
@@ -256,6 +276,45 @@ opaque_error!(
     BuildErrorKind
 );
 
+/// What is wrong with a scenario file (the runner's error; a scenario whose expectations are
+/// not met is a failure in its report, not an error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScenarioErrorKind {
+    /// The file cannot be read.
+    Io,
+    /// Not well-formed TOML, a value of the wrong type, or an unknown field.
+    Syntax,
+    /// Two scenarios with the same name.
+    Duplicate,
+    /// A pack id that is neither given to the runner, nor a file beside the scenario file, nor
+    /// built in.
+    UnknownPack,
+    /// A pack file beside the scenario file that does not load.
+    InvalidPack,
+    /// The packs and options cannot make an engine.
+    Engine,
+    /// A transfer or a piece of evidence the engine refuses (an unknown name).
+    InvalidInput,
+}
+
+opaque_error!(
+    /// A scenario file that cannot be run, or a scenario that cannot be evaluated.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use crossborder::ScenarioErrorKind;
+    /// use crossborder::scenario::ScenarioFile;
+    ///
+    /// let err = ScenarioFile::from_toml_str("[[scenarios]]\nnme = \"x\"\n").unwrap_err();
+    /// assert_eq!(err.kind(), ScenarioErrorKind::Syntax);
+    /// assert!(err.to_string().starts_with("2:1: scenarios[0].nme: unknown field `nme`: did you mean `name`?"), "{err}");
+    /// ```
+    ScenarioError,
+    ScenarioErrorKind
+);
+
 /// Any error this library returns, for callers that handle them alike: `?` converts each
 /// stage's error into it.
 ///
@@ -286,6 +345,9 @@ pub enum Error {
     /// An evidence-store update was refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A scenario file could not be run.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
 }
 
 #[cfg(test)]

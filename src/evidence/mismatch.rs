@@ -17,6 +17,7 @@ use crate::model::{
 };
 
 /// One reason a piece of evidence does not make an act lawful under a basis.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 #[non_exhaustive]

@@ -16,6 +16,7 @@ mod keys;
 mod memory;
 mod mismatch;
 mod query;
+mod set;
 mod volume;
 
 use std::ops::ControlFlow;
@@ -26,6 +27,7 @@ pub use memory::{EvidenceSnapshot, MemoryEvidence};
 pub use mismatch::Mismatch;
 pub(crate) use query::CategoryMask;
 pub use query::{ApprovalQuery, CertificationQuery, ConsentQuery, ScopeQuery};
+pub use set::{EvidenceRecord, EvidenceSet, HeldCertification};
 pub use volume::{Counted, LedgerEntry, VolumeCount, VolumeQuery};
 
 use crate::model::{Approval, Certification, Consent, EvidenceId, PartyId, SubjectId};
@@ -276,6 +278,17 @@ pub trait EvidenceCheck: Send + Sync + std::fmt::Debug {
         &self,
         certification: &Certification,
     ) -> Result<(), crate::error::StoreError>;
+
+    /// Whether `counter`, the counter of a ledger entry being imported, is one the packs
+    /// declare. The default accepts every name.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::UnknownName`](crate::StoreErrorKind::UnknownName), with a suggestion.
+    fn check_counter(&self, counter: &str) -> Result<(), crate::error::StoreError> {
+        let _ = counter;
+        Ok(())
+    }
 }
 
 /// Evidence that holds nothing: every consent, approval and certification basis fails.

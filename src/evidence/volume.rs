@@ -108,6 +108,55 @@ impl VolumeCount {
     }
 }
 
+/// The serialised form of a [`LedgerEntry`].
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LedgerSpec {
+    exporter: PartyId,
+    counter: String,
+    #[serde(deserialize_with = "crate::model::serde_instant::deserialize")]
+    at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<SubjectId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    individuals: Option<u64>,
+}
+
+impl TryFrom<LedgerSpec> for LedgerEntry {
+    type Error = String;
+
+    fn try_from(s: LedgerSpec) -> Result<Self, String> {
+        let counted = match (s.subject, s.individuals) {
+            (Some(subject), None) => Counted::Subject(subject),
+            (None, Some(n)) => Counted::Individuals(n),
+            _ => {
+                return Err(format!(
+                    "a ledger entry of counter `{}` needs exactly one of `subject` and `individuals`",
+                    s.counter
+                ));
+            }
+        };
+        Ok(LedgerEntry::new(s.exporter, &s.counter, s.at, counted))
+    }
+}
+
+impl From<LedgerEntry> for LedgerSpec {
+    fn from(e: LedgerEntry) -> Self {
+        let (subject, individuals) = match e.counted {
+            Counted::Subject(s) => (Some(s), None),
+            Counted::Individuals(n) => (None, Some(n)),
+        };
+        LedgerSpec {
+            exporter: e.exporter,
+            counter: e.counter.to_string(),
+            at: e.at,
+            subject,
+            individuals,
+        }
+    }
+}
+
 /// Who an entry of the ledger counts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Counted {
@@ -131,7 +180,23 @@ pub enum Counted {
 /// assert_eq!((e.counter(), e.individuals()), ("cn-sensitive", 120));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// In JSON (an evidence file, a scenario) an entry names its exporter, counter and instant and
+/// exactly one of `subject` and `individuals`:
+///
+/// ```
+/// use crossborder::evidence::{Counted, LedgerEntry};
+/// let e: LedgerEntry = serde_json::from_str(
+///     r#"{"exporter": "acme", "counter": "cn-sensitive", "at": "2026-01-05T00:00:00Z", "individuals": 120}"#,
+/// )?;
+/// assert_eq!(e.counted(), &Counted::Individuals(120));
+/// let both = r#"{"exporter": "acme", "counter": "c", "at": "2026-01-05T00:00:00Z", "individuals": 1, "subject": "u"}"#;
+/// assert!(serde_json::from_str::<LedgerEntry>(both).unwrap_err().to_string().contains("exactly one of"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "LedgerSpec", into = "LedgerSpec")]
 pub struct LedgerEntry {
     exporter: PartyId,
     counter: Arc<str>,

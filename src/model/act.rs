@@ -181,6 +181,7 @@ impl Role {
 /// assert!(!c.is_valid_at(from - chrono::Duration::seconds(1)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "CertificationSpec")]
 pub struct Certification {
@@ -193,6 +194,7 @@ pub struct Certification {
     revoked_at: Option<DateTime<Utc>>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CertificationSpec {
@@ -327,6 +329,7 @@ impl Certification {
 /// assert!(p.establishments().contains("US".parse()?));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
@@ -415,6 +418,7 @@ impl Party {
 /// assert!(s.is_minor());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Subject {
@@ -493,6 +497,7 @@ impl Subject {
 }
 
 /// Whose data an act concerns: one subject, or a counted batch of distinct individuals.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Individuals {
@@ -521,6 +526,7 @@ pub enum Individuals {
 /// assert_eq!(item.collected_in().to_string(), "CN");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataItem {

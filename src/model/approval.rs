@@ -27,6 +27,7 @@ use crate::error::{ModelError, ModelErrorKind};
 /// assert!(!a.is_valid_at(Utc.with_ymd_and_hms(2028, 1, 1, 0, 0, 0).unwrap()));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "ApprovalSpec")]
 pub struct Approval {
@@ -46,6 +47,7 @@ pub struct Approval {
     volume_cap: Option<u64>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ApprovalSpec {

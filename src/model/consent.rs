@@ -62,6 +62,7 @@ name_enum!(
 /// assert!(consent.expiring(Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap()).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "ConsentSpec")]
 pub struct Consent {
@@ -78,6 +79,7 @@ pub struct Consent {
     informed_of_risks: bool,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConsentSpec {

@@ -72,6 +72,7 @@ mod tests {
 
     #[test]
     fn a_malformed_instant_names_itself_and_the_expected_form() {
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[derive(serde::Deserialize, Debug)]
         struct At {
             #[serde(deserialize_with = "serde_instant::deserialize")]

@@ -12,7 +12,7 @@ use crate::error::{ModelError, ModelErrorKind};
 ///
 /// Mainland China (`CN`), Hong Kong (`HK`), Macao (`MO`) and Taiwan (`TW`) are distinct entries,
 /// as every regime this library encodes treats them.
-const ASSIGNED: [&str; 249] = [
+pub(super) const ASSIGNED: [&str; 249] = [
     "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
     "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
     "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",

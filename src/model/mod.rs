@@ -17,6 +17,7 @@ macro_rules! name_enum {
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize,
         )]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vm])* $v),+ }
 
@@ -61,6 +62,8 @@ mod json;
 mod jurisdiction;
 mod names;
 mod request;
+#[cfg(feature = "schema")]
+mod schema;
 mod scope;
 mod suggest;
 
@@ -69,7 +72,8 @@ pub use act::{
 };
 pub use approval::Approval;
 pub use consent::{Consent, ConsentKind};
-pub(crate) use instant::rfc3339;
+pub(crate) use instant::{rfc3339, serde_instant};
+pub(crate) use json::from_json;
 pub(crate) use jurisdiction::COUNTRY_COUNT;
 pub(crate) use jurisdiction::hint as jurisdiction_hint;
 pub use jurisdiction::{Jurisdiction, JurisdictionSet};

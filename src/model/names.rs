@@ -120,6 +120,17 @@ macro_rules! string_type {
                 $name::new(&*s).map_err(serde::de::Error::custom)
             }
         }
+
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                super::schema::string_schema($what)
+            }
+        }
     };
 }
 

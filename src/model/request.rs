@@ -45,6 +45,8 @@ use crate::error::{TransferError, TransferErrorKind};
 /// assert_eq!(transfer.origin().to_string(), "CN");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = purpose_alias))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransferBuilder {
@@ -69,6 +71,7 @@ pub struct TransferBuilder {
         deserialize_with = "one_or_many",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "OneOrMany"))]
     purposes: Vec<Purpose>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<Tag>,
@@ -80,14 +83,29 @@ pub struct TransferBuilder {
     at: Option<DateTime<Utc>>,
 }
 
+/// One purpose, or a list of them.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(Purpose),
+    Many(Vec<Purpose>),
+}
+
+/// The schema accepts `purpose` as well as `purposes`, as serde does.
+#[cfg(feature = "schema")]
+fn purpose_alias(schema: &mut schemars::Schema) {
+    if let Some(props) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+        && let Some(p) = props.get("purposes").cloned()
+    {
+        props.insert("purpose".to_owned(), p);
+    }
+}
+
 /// One purpose, or a list of them (each once, in order).
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Purpose>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(Purpose),
-        Many(Vec<Purpose>),
-    }
     let list = match OneOrMany::deserialize(d)? {
         OneOrMany::One(p) => vec![p],
         OneOrMany::Many(ps) => ps,

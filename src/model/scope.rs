@@ -24,6 +24,7 @@ use crate::error::{ModelError, ModelErrorKind};
 /// assert!(scope.covers_destination("GB".parse()?));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "ScopeSpec")]
 pub struct Scope {
@@ -36,6 +37,7 @@ pub struct Scope {
     recipients: Vec<PartyId>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScopeSpec {

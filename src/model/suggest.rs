@@ -3,7 +3,8 @@
 
 /// The candidate closest to `name`, if one is close enough to be a plausible typo: the same
 /// name in another case, the same last segment of a dotted name (`personal.biometric` →
-/// `personal.sensitive.biometric`), or an edit distance of at most a third of the name's
+/// `personal.sensitive.biometric`), a name the candidate starts with (`min` → `min_kind`), or
+/// an edit distance of at most a third of the name's
 /// length (at least 1, at most 3).
 pub(crate) fn closest<'a>(
     name: &str,
@@ -19,7 +20,9 @@ pub(crate) fn closest<'a>(
         }
         let score = if c.eq_ignore_ascii_case(name) {
             0
-        } else if name.contains('.') && last(c) == name_last {
+        } else if (name.contains('.') && last(c) == name_last)
+            || (name.len() >= 3 && c.starts_with(name))
+        {
             1
         } else {
             let d = strsim::damerau_levenshtein(name, c);
@@ -48,6 +51,7 @@ pub(crate) fn did_you_mean<'a>(
 /// `unknown field `destinaton_not_in`: did you mean `destination_not_in`? (expected one of …)`.
 /// Other messages come back unchanged.
 pub(crate) fn hint_unknown_name(message: &str) -> String {
+    let message = &without_rust_types(message);
     let Some(rest) = message
         .strip_prefix("unknown field ")
         .or_else(|| message.strip_prefix("unknown variant "))
@@ -68,9 +72,43 @@ pub(crate) fn hint_unknown_name(message: &str) -> String {
     }
 }
 
+/// serde's "expected struct variant Individuals::Bulk" or "expected struct Scope", in the
+/// input's words: "expected a table of fields" (messages name no Rust type).
+fn without_rust_types(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("expected struct ") {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        out.push_str("expected a table of fields");
+        let tail = &tail["expected struct ".len()..];
+        let tail = tail.strip_prefix("variant ").unwrap_or(tail);
+        let end = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_name_no_rust_type() {
+        assert_eq!(
+            hint_unknown_name(
+                "invalid type: integer `5000`, expected struct variant Individuals::Bulk"
+            ),
+            "invalid type: integer `5000`, expected a table of fields"
+        );
+        assert_eq!(
+            hint_unknown_name("invalid type: string \"x\", expected struct Scope at line 1"),
+            "invalid type: string \"x\", expected a table of fields at line 1"
+        );
+    }
 
     #[test]
     fn typos_case_and_moved_segments_are_suggested() {

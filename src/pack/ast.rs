@@ -104,6 +104,7 @@ impl Who {
 }
 
 /// What a declared tag may be attached to.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum TagOn {
@@ -112,6 +113,7 @@ pub(crate) enum TagOn {
 }
 
 /// The window a volume counter counts over.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum WindowKind {
@@ -125,6 +127,7 @@ pub(crate) enum WindowKind {
 }
 
 /// What a bulk act adds to a counter.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum CountedIndividuals {
@@ -210,6 +213,7 @@ pub(crate) enum Basis {
 /// The kind of a basis: what a [`MissingItem`](crate::report::MissingItem) says is missing.
 ///
 /// Serialized in snake case (`recipient_role`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

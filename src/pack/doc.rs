@@ -17,6 +17,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// Whether a pack encodes law or a voluntary undertaking.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PackKind {
@@ -66,6 +67,7 @@ impl std::str::FromStr for PackKind {
     }
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PackDoc {
@@ -103,6 +105,7 @@ pub(crate) struct PackDoc {
     pub rules: Vec<RuleDoc>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CounterDoc {
@@ -115,6 +118,7 @@ pub(crate) struct CounterDoc {
     pub applies_when: ConditionsDoc,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VolumeDoc {
@@ -125,6 +129,7 @@ pub(crate) struct VolumeDoc {
     pub below: Option<u64>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PeriodDoc {
@@ -134,6 +139,7 @@ pub(crate) struct PeriodDoc {
     pub until: Option<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SourceDoc {
@@ -145,6 +151,7 @@ pub(crate) struct SourceDoc {
     pub checked: String,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OptionDoc {
@@ -154,6 +161,7 @@ pub(crate) struct OptionDoc {
     pub interpretation: bool,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GroupDoc {
@@ -165,6 +173,7 @@ pub(crate) struct GroupDoc {
     pub dated: Vec<DatedMemberDoc>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DatedMemberDoc {
@@ -177,6 +186,7 @@ pub(crate) struct DatedMemberDoc {
     pub note: Option<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CategoryGroupDoc {
@@ -185,6 +195,7 @@ pub(crate) struct CategoryGroupDoc {
     pub members: Vec<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TaxonDoc {
@@ -192,6 +203,7 @@ pub(crate) struct TaxonDoc {
     pub summary: String,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TagDoc {
@@ -200,6 +212,7 @@ pub(crate) struct TagDoc {
     pub summary: String,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PurposeDoc {
@@ -209,6 +222,7 @@ pub(crate) struct PurposeDoc {
     pub means: Vec<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RuleDoc {
@@ -231,6 +245,7 @@ pub(crate) struct RuleDoc {
     pub obligations: Vec<ObligationDoc>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConditionsDoc {
@@ -296,6 +311,7 @@ pub(crate) struct ConditionsDoc {
     pub volume: Option<Vec<VolumeDoc>>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AlternativeDoc {
@@ -327,6 +343,7 @@ pub(crate) struct AlternativeDoc {
     pub obligations: Vec<ObligationDoc>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConsentBasisDoc {
@@ -335,6 +352,7 @@ pub(crate) struct ConsentBasisDoc {
     pub informed_of_risks: bool,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApprovalBasisDoc {
@@ -343,6 +361,7 @@ pub(crate) struct ApprovalBasisDoc {
     pub mechanisms: Option<Vec<String>>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ObligationDoc {

@@ -289,7 +289,7 @@ fn clean_path(p: &str) -> String {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -298,7 +298,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// The byte offset of the value at `path` (`rules[0].applies_when.collected_in[1]`) in a parsed
 /// TOML document, or of the deepest ancestor found.
-fn locate_toml(root: &toml::de::DeTable<'_>, path: &str) -> Option<usize> {
+pub(crate) fn locate_toml(root: &toml::de::DeTable<'_>, path: &str) -> Option<usize> {
     use toml::de::DeValue;
     let mut best = None;
     let mut table = Some(root);

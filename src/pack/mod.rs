@@ -13,6 +13,7 @@ pub(crate) mod builtin;
 pub(crate) mod doc;
 mod limits;
 mod load;
+pub(crate) use load::{line_col, locate_toml};
 pub(crate) mod taxonomy;
 mod validate;
 
@@ -362,5 +363,21 @@ impl<'de> Deserialize<'de> for PolicyPack {
             ..Location::default()
         })
         .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for PolicyPack {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PolicyPack".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = <PackDoc as schemars::JsonSchema>::json_schema(generator);
+        schema.insert(
+            "description".to_owned(),
+            "A crossborder policy pack: one regime's rules, as data (docs/FORMAT.md).".into(),
+        );
+        schema
     }
 }

@@ -309,6 +309,38 @@ impl MemoryEvidence {
         });
     }
 
+    /// Imports a ledger kept elsewhere: records `entries` as [`record_entries`](Self::record_entries)
+    /// does, after checking, when the store is [bound](Self::checked_by) to an engine, that
+    /// every counter is one its packs declare (all entries or none are recorded).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::UnknownName`] for a counter no enabled pack declares, with a
+    /// suggestion.
+    ///
+    /// ```
+    /// use crossborder::{Engine, MemoryEvidence, StoreErrorKind};
+    /// use crossborder::evidence::{Counted, LedgerEntry};
+    ///
+    /// let engine = Engine::builder().enable("cn-pipl").build()?;
+    /// let store = MemoryEvidence::new().checked_by(engine);
+    /// let at = "2026-01-05T00:00:00Z".parse()?;
+    /// let typo = LedgerEntry::new("acme".parse()?, "cn-sensitiv", at, Counted::Individuals(3));
+    /// let err = store.import_ledger(&[typo]).unwrap_err();
+    /// assert_eq!(err.kind(), StoreErrorKind::UnknownName);
+    /// assert!(err.to_string().contains("did you mean `cn-sensitive`?"), "{err}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn import_ledger(&self, entries: &[LedgerEntry]) -> Result<(), StoreError> {
+        if let Some(check) = &self.check {
+            for e in entries {
+                check.check_counter(e.counter())?;
+            }
+        }
+        self.record_entries(entries);
+        Ok(())
+    }
+
     /// Records, under `counter` for `exporter`, that `subject`'s data was exported at `at`
     /// (for importing a ledger kept elsewhere).
     pub fn record_subject(
