@@ -269,7 +269,7 @@ impl PackLoader {
         })?;
         PolicyPack::from_doc(doc, &self.limits, &|p| Location {
             file: self.file.clone(),
-            line_col: None,
+            line_col: locate_json(text, p).map(|off| line_col(text, off)),
             path: p.to_owned(),
         })
     }
@@ -340,6 +340,140 @@ pub(crate) fn locate_toml(root: &toml::de::DeTable<'_>, path: &str) -> Option<us
     best
 }
 
+/// The byte offset of the value at `path` (`rules[0].applies_when.collected_in[1]`) in JSON
+/// text, or of the deepest ancestor found. A scan, not a parse: the text is already known to be
+/// valid JSON.
+fn locate_json(text: &str, path: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = skip_ws(bytes, 0);
+    let mut best = None;
+    for seg in path.split('.') {
+        let (key, indices) = match seg.find('[') {
+            Some(i) => (seg.get(..i)?, seg.get(i..)?),
+            None => (seg, ""),
+        };
+        if !key.is_empty() {
+            let Some(next) = json_member(bytes, at, key) else {
+                return best;
+            };
+            at = next;
+            best = Some(at);
+        }
+        for idx in indices
+            .split(']')
+            .filter_map(|s| s.strip_prefix('['))
+            .filter_map(|s| s.parse::<usize>().ok())
+        {
+            let Some(next) = json_element(bytes, at, idx) else {
+                return best;
+            };
+            at = next;
+            best = Some(at);
+        }
+    }
+    best
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the string starting at `i` (just past its closing quote).
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while let Some(c) = b.get(i) {
+        match c {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+/// The end of the value starting at `i`.
+fn skip_value(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => skip_string(b, i),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while let Some(c) = b.get(j) {
+                match c {
+                    b'"' => {
+                        j = skip_string(b, j);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            j
+        }
+        _ => {
+            let mut j = i;
+            while b
+                .get(j)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+            {
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
+/// The start of member `key`'s value in the object starting at `i`.
+fn json_member(b: &[u8], i: usize, key: &str) -> Option<usize> {
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut j = skip_ws(b, i + 1);
+    while b.get(j) == Some(&b'"') {
+        let end = skip_string(b, j);
+        let name = std::str::from_utf8(b.get(j + 1..end - 1)?).ok()?;
+        j = skip_ws(b, end);
+        if b.get(j) != Some(&b':') {
+            return None;
+        }
+        j = skip_ws(b, j + 1);
+        if name == key {
+            return Some(j);
+        }
+        j = skip_ws(b, skip_value(b, j));
+        if b.get(j) == Some(&b',') {
+            j = skip_ws(b, j + 1);
+        }
+    }
+    None
+}
+
+/// The start of element `idx` in the array starting at `i`.
+fn json_element(b: &[u8], i: usize, idx: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut j = skip_ws(b, i + 1);
+    for _ in 0..idx {
+        j = skip_ws(b, skip_value(b, j));
+        if b.get(j) != Some(&b',') {
+            return None;
+        }
+        j = skip_ws(b, j + 1);
+    }
+    (b.get(j) != Some(&b']')).then_some(j)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +486,26 @@ mod tests {
             .unwrap_err()
             .problems()
             .to_vec()
+    }
+
+    #[test]
+    fn json_paths_are_located() {
+        let text = "{\"a\": {\"b\\\"\": 1, \"rules\": [ {\"x\": [1, \"two\"]}, {\"id\": \"r\"} ]}}";
+        let at = |p: &str| locate_json(text, p).map(|o| &text[o..]);
+        assert!(at("a.rules[1].id").unwrap().starts_with("\"r\""));
+        assert!(at("a.rules[0].x[1]").unwrap().starts_with("\"two\""));
+        assert!(at("a.rules[0]").unwrap().starts_with("{\"x\""));
+        // A missing member: the deepest ancestor found.
+        assert!(at("a.rules[3]").unwrap().starts_with("[ {"));
+        assert_eq!(locate_json(text, "zz"), None);
+        // A JSON pack's semantic problems now carry line and column.
+        let pack = "{\n  \"format\": 1, \"id\": \"t\", \"title\": \"T\", \"kind\": \"law\",\n  \"issuer\": \"XX\", \"version\": \"1\"\n}";
+        let e = PackLoader::new().load_json(pack).unwrap_err();
+        let l = e.problems()[0].location();
+        assert_eq!(
+            (l.path(), l.line(), l.column()),
+            ("issuer", Some(3), Some(13))
+        );
     }
 
     #[test]

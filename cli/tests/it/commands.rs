@@ -99,6 +99,19 @@ fn check_reports_json() {
 }
 
 #[test]
+fn check_locates_a_json_packs_problems_too() {
+    let json = "{\n  \"format\": 1, \"id\": \"shop\", \"title\": \"Shop\", \"kind\": \"voluntary\",\n  \"issuer\": \"UK\", \"version\": \"1\"\n}\n";
+    let file = scratch("shop.json", json.as_bytes());
+    cb().arg("check")
+        .arg(&file)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("shop.json:3:13"))
+        .stderr(predicate::str::contains("^^^^ issuer"))
+        .stderr(predicate::str::contains("did you mean `GB`?"));
+}
+
+#[test]
 fn check_builds_the_packs_together() {
     // The company pack names eu-gdpr's group and means the law packs' purposes.
     cb().args(["check", "examples/acme/acme.toml"])

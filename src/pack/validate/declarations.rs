@@ -36,7 +36,11 @@ impl Validator<'_> {
             self.problem(
                 Kind::InvalidValue,
                 "issuer",
-                format!("unknown issuing jurisdiction `{}`", doc.issuer),
+                format!(
+                    "unknown issuing jurisdiction `{}`{}",
+                    doc.issuer,
+                    crate::model::jurisdiction_hint(&doc.issuer)
+                ),
             );
         }
         if let Some(o) = &doc.utc_offset {
