@@ -114,11 +114,11 @@ pub(crate) fn run(args: &CheckArgs) -> Outcome {
     let ok = results.iter().all(|r| r.ok) && together.is_none();
     if json {
         let doc = serde_json::json!({ "ok": ok, "files": results, "engine": together });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         for r in &results {
             if r.ok {
-                println!(
+                crate::outln!(
                     "ok: {} ({} {}, {} rules)",
                     r.file,
                     r.id.as_deref().unwrap_or(""),

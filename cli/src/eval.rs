@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use crossborder::report::DecisionReport;
-use crossborder::{Effect, Engine, Transfer, TransferBuilder};
+use crossborder::{Effect, Engine, Evidence, Transfer, TransferBuilder};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::input::{self, Text};
@@ -27,6 +27,10 @@ pub(crate) struct EvalArgs {
     /// `consents`, `approvals`, `certifications` and `ledger`; repeatable.
     #[arg(long, value_name = "PATH")]
     evidence: Vec<PathBuf>,
+    /// A durable evidence store (see `crossborder evidence`) to decide against, instead of
+    /// evidence files.
+    #[arg(long, value_name = "PATH", conflicts_with = "evidence")]
+    store: Option<PathBuf>,
     /// How to write decisions: `text` (one line per act of a batch, the full explanation of a
     /// single act), `json` (the decision report; a batch as JSON lines), `jsonl`.
     #[arg(long, value_enum, default_value_t = Output::Text)]
@@ -47,16 +51,25 @@ pub(crate) struct EvalArgs {
 }
 
 /// One act of the input: where it starts, and what it says.
-struct Act {
-    line: usize,
-    builder: TransferBuilder,
+pub(crate) struct Act {
+    pub(crate) line: usize,
+    pub(crate) builder: TransferBuilder,
 }
 
 pub(crate) fn run(args: &EvalArgs, explain: bool) -> Outcome {
     let json_errors = args.output != Output::Text;
     let engine =
         input::engine(&args.packs, args.require_stated_facts).map_err(|f| f.json(json_errors))?;
-    let store = input::evidence(&args.evidence, &engine).map_err(|f| f.json(json_errors))?;
+    let store: Box<dyn Evidence> = match &args.store {
+        Some(path) => Box::new(
+            crossborder::evidence::DurableEvidence::open(path)
+                .map_err(|e| crate::evidence::store_failure(&e).json(json_errors))?,
+        ),
+        None => {
+            Box::new(input::evidence(&args.evidence, &engine).map_err(|f| f.json(json_errors))?)
+        }
+    };
+    let store = &*store;
     let text = input::read(&args.acts).map_err(|f| f.json(json_errors))?;
     let (acts, mut problems) = parse_acts(&text);
     let mut transfers: Vec<(usize, Transfer)> = Vec::with_capacity(acts.len());
@@ -89,7 +102,7 @@ pub(crate) fn run(args: &EvalArgs, explain: bool) -> Outcome {
     let mut summary = Summary::default();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (line, t) in &transfers {
-        let report = engine.evaluate(t, &store).explain(&store);
+        let report = engine.evaluate(t, store).explain(store);
         summary.add(&report);
         let written = write_decision(&mut out, &report, *line, args.output, batch, explain);
         if let Err(e) = written {
@@ -122,7 +135,7 @@ pub(crate) fn run(args: &EvalArgs, explain: bool) -> Outcome {
 
 /// The acts of `text`: JSON lines when every non-blank line is one object, else a stream of
 /// JSON values (pretty-printed objects one after another). Each bad act is a diagnostic.
-fn parse_acts(text: &Text) -> (Vec<Act>, Vec<Diagnostic>) {
+pub(crate) fn parse_acts(text: &Text) -> (Vec<Act>, Vec<Diagnostic>) {
     let mut acts = Vec::new();
     let mut problems = Vec::new();
     let located = |e: &crossborder::ModelError, first_line: usize| {

@@ -44,7 +44,7 @@ pub(crate) fn run(args: &FmtArgs) -> Outcome {
             }
         };
         if path.as_os_str() == "-" {
-            print!("{formatted}");
+            crate::out!("{formatted}");
             continue;
         }
         if formatted == *text.text {
@@ -53,10 +53,10 @@ pub(crate) fn run(args: &FmtArgs) -> Outcome {
         if args.check {
             unformatted += 1;
             let line = first_difference(&text.text, &formatted);
-            println!("not formatted: {}:{line}", text.name);
+            crate::outln!("not formatted: {}:{line}", text.name);
         } else {
             std::fs::write(path, &formatted).map_err(|e| Failure::write(&text.name, &e))?;
-            println!("formatted: {}", text.name);
+            crate::outln!("formatted: {}", text.name);
         }
     }
     if !invalid.is_empty() {

@@ -139,68 +139,101 @@ fn parse_option(s: &str) -> Result<(&str, &str, bool), Failure> {
     Ok((pack, option, value))
 }
 
+/// The records of an evidence file, with the line each starts on (JSON lines: one per line;
+/// a JSON or TOML document: the whole file, line 1).
+fn evidence_records(path: &Path) -> Result<(Text, Vec<(usize, EvidenceSet)>), Failure> {
+    let text = read(path)?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let located = |message: &str, location: Option<&crossborder::Location>| {
+        Diagnostic::located(message, location, Some(&text.name), Some(&text.text))
+    };
+    let records = match ext.as_deref() {
+        Some("jsonl" | "ndjson") => {
+            let mut out = Vec::new();
+            for (i, line) in text.text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let record = EvidenceRecord::from_json_str(line).map_err(|e| {
+                    Failure::invalid(vec![located(e.message(), e.location()).shifted(i + 1)])
+                })?;
+                out.push((i + 1, EvidenceSet::from(record)));
+            }
+            out
+        }
+        Some("json") => vec![(
+            1,
+            EvidenceSet::from_json_str(&text.text)
+                .map_err(|e| Failure::invalid(vec![located(e.message(), e.location())]))?,
+        )],
+        Some("toml") => vec![(
+            1,
+            toml::from_str::<EvidenceSet>(&text.text).map_err(|e| {
+                let mut d = located(e.message(), None);
+                if let Some(span) = e.span() {
+                    let before = text.text.get(..span.start).unwrap_or("");
+                    d.line = Some(before.matches('\n').count() + 1);
+                    d.column =
+                        Some(before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1);
+                }
+                Failure::invalid(vec![d])
+            })?,
+        )],
+        _ => {
+            let mut d = Diagnostic::new(
+                "an evidence file must end in `.jsonl` (one record per line), `.json` or `.toml`",
+            );
+            d.file = Some(text.name.clone());
+            return Err(Failure::invalid(vec![d]));
+        }
+    };
+    Ok((text, records))
+}
+
+/// Everything an evidence file holds.
+pub(crate) fn evidence_file(path: &Path) -> Result<EvidenceSet, Failure> {
+    let (_, records) = evidence_records(path)?;
+    let mut set = EvidenceSet::default();
+    for (_, r) in records {
+        set.extend(r);
+    }
+    Ok(set)
+}
+
 /// A store bound to `engine`, holding the evidence of every file in `paths`: JSON lines
 /// (`.jsonl`, `.ndjson`: one record per line), a JSON document (`.json`) or TOML (`.toml`), each
-/// with `consents`, `approvals`, `certifications` and `ledger`.
+/// with `consents`, `approvals`, `certifications` and `ledger`. A refused record is located
+/// at its line (JSON lines) or by its path in the document.
 pub(crate) fn evidence(
     paths: &[impl AsRef<Path>],
     engine: &Engine,
 ) -> Result<MemoryEvidence, Failure> {
     let store = MemoryEvidence::new().checked_by(engine.clone());
     for path in paths {
-        let path = path.as_ref();
-        let text = read(path)?;
-        let ext = path
+        let (text, records) = evidence_records(path.as_ref())?;
+        let per_line = path
+            .as_ref()
             .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let located = |message: &str, location: Option<&crossborder::Location>| {
-            Diagnostic::located(message, location, Some(&text.name), Some(&text.text))
-        };
-        match ext.as_deref() {
-            Some("jsonl" | "ndjson") => {
-                for (i, line) in text.text.lines().enumerate() {
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    let record = EvidenceRecord::from_json_str(line).map_err(|e| {
-                        Failure::invalid(vec![located(e.message(), e.location()).shifted(i + 1)])
-                    })?;
-                    record.record_into(&store).map_err(|e| {
-                        let mut d = located(e.message(), None);
-                        d.line = Some(i + 1);
-                        d.column = Some(1);
-                        Failure::invalid(vec![d])
-                    })?;
-                }
-            }
-            Some("json" | "toml") => {
-                let set = if ext.as_deref() == Some("json") {
-                    EvidenceSet::from_json_str(&text.text)
-                        .map_err(|e| Failure::invalid(vec![located(e.message(), e.location())]))?
-                } else {
-                    toml::from_str::<EvidenceSet>(&text.text).map_err(|e| {
-                        let mut d = located(e.message(), None);
-                        if let Some(span) = e.span() {
-                            let before = &text.text[..span.start];
-                            d.line = Some(before.matches('\n').count() + 1);
-                            d.column = Some(
-                                before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
-                            );
-                        }
-                        Failure::invalid(vec![d])
-                    })?
-                };
-                set.record_into(&store)
-                    .map_err(|e| Failure::invalid(vec![located(e.message(), e.location())]))?;
-            }
-            _ => {
-                let mut d = Diagnostic::new(
-                    "an evidence file must end in `.jsonl` (one record per line), `.json` or `.toml`",
+            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"));
+        for (line, set) in records {
+            set.record_into(&store).map_err(|e| {
+                let mut d = Diagnostic::located(
+                    e.message(),
+                    e.location(),
+                    Some(&text.name),
+                    Some(&text.text),
                 );
-                d.file = Some(text.name.clone());
-                return Err(Failure::invalid(vec![d]));
-            }
+                if per_line {
+                    // One record per line: the line says where, not the path in a document.
+                    d.path = None;
+                    d.line = Some(line);
+                    d.column = Some(1);
+                }
+                Failure::invalid(vec![d])
+            })?;
         }
     }
     Ok(store)

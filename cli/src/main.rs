@@ -9,6 +9,7 @@
 
 mod check;
 mod eval;
+mod evidence;
 mod fmt;
 mod input;
 mod packs;
@@ -53,6 +54,8 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Format TOML packs and scenario files canonically, keeping comments.
     Fmt(fmt::FmtArgs),
+    /// A durable evidence store: import, export, grant, withdraw, record, show.
+    Evidence(evidence::EvidenceArgs),
 }
 
 /// The packs an engine is built from, shared by `eval` and `check`.
@@ -115,6 +118,7 @@ fn main() -> ExitCode {
         Command::Packs(args) => packs::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Evidence(args) => evidence::run(&args),
     };
     match result {
         Ok(code) => code.into(),
@@ -122,5 +126,42 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes a line to stdout; a reader that went away (`| head`) ends the command quietly.
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::write_out(format_args!($($t)*), true) };
+}
+/// Writes to stdout without a newline, as [`outln!`] does.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::write_out(format_args!($($t)*), false) };
+}
+pub(crate) use {out, outln};
+
+/// The body of [`outln!`] and [`out!`].
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let written = if newline {
+        writeln!(o, "{args}")
+    } else {
+        write!(o, "{args}")
+    };
+    if let Err(e) = written.and_then(|()| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        report::Failure::write("<stdout>", &e).report();
+        std::process::exit(Exit::Io as i32);
+    }
+}
+
 /// A command's result: how it ended, or why it stopped.
 pub(crate) type Outcome = Result<Exit, Failure>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -43,12 +43,12 @@ pub(crate) fn run(args: &PacksArgs) -> Outcome {
         None => {
             if json {
                 let list: Vec<_> = packs.iter().map(|p| pack_json(p, false)).collect();
-                println!(
+                crate::outln!(
                     "{}",
                     serde_json::to_string_pretty(&list).unwrap_or_default()
                 );
             } else {
-                print!("{}", list_text(&packs));
+                crate::out!("{}", list_text(&packs));
             }
         }
         Some(id) => {
@@ -70,12 +70,12 @@ pub(crate) fn run(args: &PacksArgs) -> Outcome {
                 );
             };
             if json {
-                println!(
+                crate::outln!(
                     "{}",
                     serde_json::to_string_pretty(&pack_json(pack, true)).unwrap_or_default()
                 );
             } else {
-                print!("{}", detail_text(pack));
+                crate::out!("{}", detail_text(pack));
             }
         }
     }

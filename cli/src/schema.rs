@@ -20,7 +20,7 @@ fn kinds() -> impl TypedValueParser<Value = Kind> {
 }
 
 pub(crate) fn run(args: &SchemaArgs) -> Outcome {
-    println!(
+    crate::outln!(
         "{}",
         serde_json::to_string_pretty(&generate(args.kind)).unwrap_or_default()
     );

@@ -85,13 +85,13 @@ pub(crate) fn run(args: &TestArgs) -> Outcome {
         let doc = serde_json::json!({
             "passed": passed, "failed": failed, "files": reports, "coverage": coverage,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         print_text(&reports, args.quiet);
         if show_coverage {
-            print!("{}", coverage_text(&coverage));
+            crate::out!("{}", coverage_text(&coverage));
         }
-        println!("{passed} passed, {failed} failed");
+        crate::outln!("{passed} passed, {failed} failed");
     }
     if let Some(t) = below {
         eprintln!(
@@ -187,33 +187,33 @@ fn print_text(reports: &[FileReport], quiet: bool) {
                 .map(|t| t.text);
             let d = Diagnostic::located(e.message(), e.location(), Some(&r.file), source.as_ref());
             print_diagnostics(&[d], false, Exit::Invalid);
-            println!("ERROR {}", r.file);
+            crate::outln!("ERROR {}", r.file);
             continue;
         }
         for s in &r.scenarios {
             match &s.outcome {
                 ScenarioOutcome::Passed => {
                     if !quiet {
-                        println!("ok    {}  {}", r.file, s.name);
+                        crate::outln!("ok    {}  {}", r.file, s.name);
                     }
                 }
                 ScenarioOutcome::Failed { failures } => {
-                    println!("FAIL  {}  {}", r.file, s.name);
+                    crate::outln!("FAIL  {}  {}", r.file, s.name);
                     for f in failures {
-                        println!("      {f}");
+                        crate::outln!("      {f}");
                     }
                     if let Some(d) = &s.decision {
-                        println!("      decision:");
+                        crate::outln!("      decision:");
                         for line in d.to_string().lines() {
-                            println!("        {line}");
+                            crate::outln!("        {line}");
                         }
                     }
                 }
                 ScenarioOutcome::Error { message } => {
-                    println!("ERROR {}  {}", r.file, s.name);
-                    println!("      {message}");
+                    crate::outln!("ERROR {}  {}", r.file, s.name);
+                    crate::outln!("      {message}");
                 }
-                other => println!("?     {}  {}: {other:?}", r.file, s.name),
+                other => crate::outln!("?     {}  {}: {other:?}", r.file, s.name),
             }
         }
     }

@@ -127,6 +127,21 @@ impl Engine {
     }
 }
 
+/// The entries an executed act adds, as a store's error.
+fn entries_of(engine: &Engine, transfer: &Transfer) -> Result<Vec<LedgerEntry>, StoreError> {
+    engine
+        .ledger_entries(transfer)
+        .map_err(|e| StoreError::new(StoreErrorKind::EngineMismatch, e.message()))
+}
+
+/// What `record` returns: each counter recorded and what it was given.
+fn recorded(entries: &[LedgerEntry]) -> Vec<(String, u64)> {
+    entries
+        .iter()
+        .map(|e| (e.counter().to_owned(), e.individuals()))
+        .collect()
+}
+
 impl MemoryEvidence {
     /// Records an executed act in the volume ledger: for every counter of `engine` the act
     /// counts toward, its subject (a single-subject act) or its counted individuals (a bulk
@@ -143,13 +158,28 @@ impl MemoryEvidence {
         engine: &Engine,
         transfer: &Transfer,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let entries = engine
-            .ledger_entries(transfer)
-            .map_err(|e| StoreError::new(StoreErrorKind::EngineMismatch, e.message()))?;
+        let entries = entries_of(engine, transfer)?;
         self.record_entries(&entries);
-        Ok(entries
-            .iter()
-            .map(|e| (e.counter().to_owned(), e.individuals()))
-            .collect())
+        Ok(recorded(&entries))
+    }
+}
+
+#[cfg(feature = "durable")]
+impl crate::evidence::DurableEvidence {
+    /// Records an executed act in the volume ledger, durably, as [`MemoryEvidence::record`]
+    /// does in memory.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::EngineMismatch`] when the transfer was built for another engine;
+    /// otherwise as [`DurableEvidence::record_entries`](crate::evidence::DurableEvidence::record_entries).
+    pub fn record(
+        &self,
+        engine: &Engine,
+        transfer: &Transfer,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let entries = entries_of(engine, transfer)?;
+        self.record_entries(&entries)?;
+        Ok(recorded(&entries))
     }
 }

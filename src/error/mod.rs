@@ -210,6 +210,14 @@ pub enum StoreErrorKind {
     /// Evidence naming something the engine the store is bound to does not declare (a
     /// category, a purpose, an authority, a mechanism, a certification scheme).
     UnknownName,
+    /// A durable store's file could not be read or written (the disk, permissions, space);
+    /// the write was not made.
+    Io,
+    /// A durable store's file is damaged, truncated, or not an evidence store at all; it was
+    /// not opened.
+    Damaged,
+    /// A durable store's file is open in another process (or already open in this one).
+    Locked,
 }
 
 opaque_error!(

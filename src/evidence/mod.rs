@@ -12,6 +12,8 @@
 //! operation, categories), never engine internals, so a store needs to know nothing about how
 //! rules are compiled.
 
+#[cfg(feature = "durable")]
+mod durable;
 mod keys;
 mod memory;
 mod mismatch;
@@ -22,8 +24,10 @@ mod volume;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+#[cfg(feature = "durable")]
+pub use durable::{DurableEvidence, Transaction};
 pub(crate) use keys::{act_nanos, key_hash};
-pub use memory::{EvidenceSnapshot, MemoryEvidence};
+pub use memory::{Erasure, EvidenceSnapshot, MemoryEvidence};
 pub use mismatch::Mismatch;
 pub(crate) use query::CategoryMask;
 pub use query::{ApprovalQuery, CertificationQuery, ConsentQuery, ScopeQuery};

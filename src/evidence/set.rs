@@ -169,6 +169,31 @@ impl EvidenceSet {
         Ok(set)
     }
 
+    /// Writes the set as JSON lines, one [`EvidenceRecord`] per line (consents, approvals,
+    /// certifications, then ledger entries): what [`from_json_lines`](Self::from_json_lines)
+    /// reads back as an equal set.
+    ///
+    /// ```
+    /// # use crossborder::evidence::EvidenceSet;
+    /// let text = r#"{"ledger": {"exporter": "acme", "counter": "cn", "at": "2026-01-05T00:00:00Z", "individuals": 3}}"#;
+    /// let set = EvidenceSet::from_json_lines(text)?;
+    /// let mut out = Vec::new();
+    /// set.write_json_lines(&mut out)?;
+    /// assert_eq!(EvidenceSet::from_json_lines(std::str::from_utf8(&out)?)?, set);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The writer's I/O error.
+    pub fn write_json_lines(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        for (_, record) in self.records() {
+            serde_json::to_writer(&mut out, &record)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
     /// Records everything into `store`: consents, approvals, certifications, then the ledger
     /// entries ([`MemoryEvidence::import_ledger`]).
     ///

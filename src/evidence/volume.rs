@@ -121,18 +121,23 @@ struct LedgerSpec {
     subject: Option<SubjectId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     individuals: Option<u64>,
+    /// The pseudonym of an erased subject (`MemoryEvidence::erase_subject`): counted as one
+    /// person, distinct from every other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    erased: Option<u64>,
 }
 
 impl TryFrom<LedgerSpec> for LedgerEntry {
     type Error = String;
 
     fn try_from(s: LedgerSpec) -> Result<Self, String> {
-        let counted = match (s.subject, s.individuals) {
-            (Some(subject), None) => Counted::Subject(subject),
-            (None, Some(n)) => Counted::Individuals(n),
+        let counted = match (s.subject, s.individuals, s.erased) {
+            (Some(subject), None, None) => Counted::Subject(subject),
+            (None, Some(n), None) => Counted::Individuals(n),
+            (None, None, Some(n)) => Counted::Subject(SubjectId::erased(n)),
             _ => {
                 return Err(format!(
-                    "a ledger entry of counter `{}` needs exactly one of `subject` and `individuals`",
+                    "a ledger entry of counter `{}` needs exactly one of `subject`, `individuals` and `erased`",
                     s.counter
                 ));
             }
@@ -143,9 +148,12 @@ impl TryFrom<LedgerSpec> for LedgerEntry {
 
 impl From<LedgerEntry> for LedgerSpec {
     fn from(e: LedgerEntry) -> Self {
-        let (subject, individuals) = match e.counted {
-            Counted::Subject(s) => (Some(s), None),
-            Counted::Individuals(n) => (None, Some(n)),
+        let (subject, individuals, erased) = match e.counted {
+            Counted::Subject(s) => match s.erased_number() {
+                Some(n) => (None, None, Some(n)),
+                None => (Some(s), None, None),
+            },
+            Counted::Individuals(n) => (None, Some(n), None),
         };
         LedgerSpec {
             exporter: e.exporter,
@@ -153,6 +161,7 @@ impl From<LedgerEntry> for LedgerSpec {
             at: e.at,
             subject,
             individuals,
+            erased,
         }
     }
 }

@@ -315,6 +315,15 @@ impl Certification {
             && self.valid_until.is_none_or(|u| t < u)
             && self.revoked_at.is_none_or(|r| t < r)
     }
+
+    /// Where the certification stands at `t`: valid exactly when
+    /// [`is_valid_at`](Self::is_valid_at) is true; otherwise not yet in force, lapsed
+    /// ([`Status::Expired`](super::Status::Expired)) or revoked, with the instant.
+    #[must_use]
+    pub fn status_at(&self, t: DateTime<Utc>) -> super::Status {
+        let revoked = self.revoked_at.map(|at| super::Status::Revoked { at });
+        super::Status::of_term(self.valid_from, self.valid_until, revoked, t)
+    }
 }
 
 /// An exporter or a recipient.

@@ -257,4 +257,13 @@ impl Approval {
             && self.ends_at().is_none_or(|e| t < e)
             && self.revoked_at.is_none_or(|r| t < r)
     }
+
+    /// Where the approval stands at `t` (its extension counted): valid exactly when
+    /// [`is_valid_at`](Self::is_valid_at) is true; otherwise not yet in force, expired or
+    /// revoked, with the instant.
+    #[must_use]
+    pub fn status_at(&self, t: DateTime<Utc>) -> super::Status {
+        let revoked = self.revoked_at.map(|at| super::Status::Revoked { at });
+        super::Status::of_term(self.valid_from, self.ends_at(), revoked, t)
+    }
 }

@@ -291,6 +291,14 @@ impl Consent {
             && self.expires_at.is_none_or(|e| t < e)
             && self.withdrawn_at.is_none_or(|w| t < w)
     }
+
+    /// Where the consent stands at `t`: valid exactly when [`is_valid_at`](Self::is_valid_at)
+    /// is true; otherwise not yet granted, expired or withdrawn, with the instant.
+    #[must_use]
+    pub fn status_at(&self, t: DateTime<Utc>) -> super::Status {
+        let withdrawn = self.withdrawn_at.map(|at| super::Status::Withdrawn { at });
+        super::Status::of_term(self.granted_at, self.expires_at, withdrawn, t)
+    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ mod request;
 #[cfg(feature = "schema")]
 mod schema;
 mod scope;
+mod status;
 mod suggest;
 
 pub use act::{
@@ -86,4 +87,5 @@ pub use request::TransferBuilder;
 pub(crate) use request::TransferData;
 pub use scope::Scope;
 pub(crate) use scope::purposes_covered;
+pub use status::Status;
 pub(crate) use suggest::{closest, did_you_mean, hint_unknown_name};

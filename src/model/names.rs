@@ -135,16 +135,48 @@ macro_rules! string_type {
 }
 
 string_type!(
-    /// The identifier of a data subject (a user): 1 to 128 bytes, no white space.
+    /// The identifier of a data subject (a user): 1 to 128 bytes, no white space, not starting
+    /// with `~erased~` (reserved for the pseudonyms that replace an erased subject in the
+    /// volume ledger, so that no later subject is ever counted as one of them).
     ///
     /// ```
     /// let u: crossborder::SubjectId = "u-42".parse()?;
     /// assert_eq!(u.as_str(), "u-42");
     /// assert!("".parse::<crossborder::SubjectId>().is_err());
+    /// assert!("~erased~1".parse::<crossborder::SubjectId>().is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    SubjectId, "subject", |s| check_id("subject", s)
+    SubjectId, "subject", check_subject_id
 );
+
+/// The prefix of the pseudonyms that replace an erased subject in the volume ledger; no
+/// subject id a host gives may start with it.
+pub(crate) const ERASED_PREFIX: &str = "~erased~";
+
+fn check_subject_id(s: &str) -> Result<(), ModelError> {
+    check_id("subject", s)?;
+    if s.starts_with(ERASED_PREFIX) {
+        return Err(ModelError::new(
+            ModelErrorKind::InvalidId,
+            format!(
+                "invalid subject id `{s}`: ids starting with `{ERASED_PREFIX}` are reserved for the pseudonyms of erased subjects"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl SubjectId {
+    /// The pseudonym number `n` of an erased subject (`~erased~n`).
+    pub(crate) fn erased(n: u64) -> SubjectId {
+        SubjectId::from_validated(&format!("{ERASED_PREFIX}{n}"))
+    }
+
+    /// The pseudonym's number, for a pseudonym of an erased subject.
+    pub(crate) fn erased_number(&self) -> Option<u64> {
+        self.as_str().strip_prefix(ERASED_PREFIX)?.parse().ok()
+    }
+}
 string_type!(
     /// The identifier of a party (an exporter or a recipient): 1 to 128 bytes, no white space.
     ///

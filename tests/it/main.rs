@@ -13,6 +13,8 @@
 mod support;
 
 mod alloc;
+#[cfg(feature = "durable")]
+mod durable;
 mod evidence_stores;
 mod format_doc;
 mod fuzz_regressions;

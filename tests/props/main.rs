@@ -13,6 +13,8 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
+#[cfg(feature = "durable")]
+mod durable;
 mod reference;
 mod strategies;
 

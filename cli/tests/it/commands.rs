@@ -629,3 +629,138 @@ fn shipped_packs_and_scenarios_are_formatted() {
     assert!(files.len() > 20);
     cb().args(&files).assert().code(0).stdout("");
 }
+
+// ---- evidence ----------------------------------------------------------------------------
+
+#[test]
+fn evidence_store_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("crossborder-cli-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("evidence.redb");
+    let store = store.to_str().unwrap();
+    let packs = [
+        "--packs",
+        "cn-pipl,eu-gdpr,kr-pipa",
+        "--pack-file",
+        "examples/acme/acme.toml",
+    ];
+    cb().args(["evidence", "import", "--store", store])
+        .args(packs)
+        .arg("examples/acme/evidence.jsonl")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "imported 60 consents, 2 approvals",
+        ));
+    // All or nothing: the same records again are duplicates.
+    cb().args([
+        "evidence",
+        "import",
+        "--store",
+        store,
+        "examples/acme/evidence.jsonl",
+    ])
+    .assert()
+    .code(3)
+    .stderr(predicate::str::contains("is already in the store"));
+    // A name the packs do not declare is refused when the store is bound to them.
+    let typo = scratch(
+        "typo-consent.json",
+        br#"{"id": "c-new", "subject": "cn-c999", "kind": "separate", "granted_at": "2026-01-01T00:00:00Z", "scope": {"categories": ["personal.contacts"], "destinations": ["US"], "operations": ["transfer"]}}"#,
+    );
+    cb().args(["evidence", "grant", "--store", store])
+        .args(packs)
+        .arg(&typo)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("did you mean `personal.contact`?"));
+    cb().args([
+        "evidence",
+        "withdraw",
+        "--store",
+        store,
+        "consent-cn-c001",
+        "--at",
+        "2026-11-01T00:00:00Z",
+    ])
+    .assert()
+    .code(0);
+    cb().args([
+        "evidence",
+        "show",
+        "--store",
+        store,
+        "--subject",
+        "cn-c001",
+        "--at",
+        "2026-11-30T00:00:00Z",
+    ])
+    .assert()
+    .code(0)
+    .stdout(predicate::str::contains(
+        "consent-cn-c001 [separate] withdrawn at 2026-11-01T00:00:00Z",
+    ));
+    cb().args([
+        "evidence",
+        "show",
+        "--store",
+        store,
+        "--party",
+        "acme-de",
+        "--at",
+        "2026-11-30T00:00:00Z",
+    ])
+    .assert()
+    .code(0)
+    .stdout(predicate::str::contains(
+        "approval scc-acme-de-support-sg by EU-COM (scc): valid",
+    ));
+    // Executed acts go to the ledger.
+    cb().args(["evidence", "record", "--store", store])
+        .args(packs)
+        .arg("examples/acme/act.json")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("recorded "));
+    // Decide against the store; the withdrawal is seen.
+    let one = r#"{"id": "t", "operation": "transfer", "destination": "US", "at": "2026-11-30T00:00:00Z", "exporter": {"id": "acme-cn", "established_in": ["CN"]}, "data": {"categories": ["personal.contact"], "collected_in": "CN", "individuals": {"one": {"id": "cn-c001", "residence": "CN", "located_at_collection": "CN"}}}}"#;
+    cb().args(["explain", "--store", store])
+        .args(packs)
+        .arg("-")
+        .write_stdin(one)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("DENY"))
+        .stdout(predicate::str::contains(
+            "withdrawn at 2026-11-01T00:00:00Z",
+        ));
+    // Export, and import into a fresh store: the same records.
+    let out = cb()
+        .args(["evidence", "export", "--store", store])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let exported = scratch("exported.jsonl", &out.stdout);
+    let copy = dir.join("copy.redb");
+    cb().args(["evidence", "import", "--store", copy.to_str().unwrap()])
+        .arg(&exported)
+        .assert()
+        .code(0);
+    let again = cb()
+        .args(["evidence", "export", "--store", copy.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert_eq!(again.stdout, out.stdout);
+    // Not a store: refused, exit 3.
+    let notes = scratch("notes.txt", b"my notes\n");
+    cb().args(["evidence", "show", "--subject", "u", "--store"])
+        .arg(&notes)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("is not an evidence store"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

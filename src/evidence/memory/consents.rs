@@ -212,6 +212,13 @@ impl Consents {
             .collect()
     }
 
+    /// Every consent, rebuilt, in grant order.
+    pub(super) fn all(&self) -> Vec<Consent> {
+        (0..u32::try_from(self.records.len()).unwrap_or(u32::MAX))
+            .filter_map(|i| self.get(i, &self.owner(i)?.id))
+            .collect()
+    }
+
     /// Visits `subject`'s consents, rebuilt, in grant order.
     pub(super) fn visit(
         &self,

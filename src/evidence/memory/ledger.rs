@@ -92,6 +92,35 @@ impl Ledger {
         }
     }
 
+    /// Every recorded entry: by exporter and counter (each in name order), then by instant.
+    pub(super) fn entries(&self) -> Vec<LedgerEntry> {
+        let mut exporters: Vec<&PartyId> = self.logs.keys().collect();
+        exporters.sort();
+        let mut out = Vec::new();
+        for exporter in exporters {
+            let Some(logs) = self.logs.get(exporter) else {
+                continue;
+            };
+            let mut counters: Vec<&Arc<str>> = logs.keys().collect();
+            counters.sort();
+            for counter in counters {
+                for e in logs.get(counter).map_or(&[][..], |l| l.entries.as_slice()) {
+                    let counted = match &e.subject {
+                        Some(s) => Counted::Subject(s.clone()),
+                        None => Counted::Individuals(e.bulk),
+                    };
+                    out.push(LedgerEntry::shared(
+                        exporter.clone(),
+                        Arc::clone(counter),
+                        e.at,
+                        counted,
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     pub(super) fn count(&self, q: &VolumeQuery<'_>) -> VolumeCount {
         self.logs
             .get(q.exporter)

@@ -11,6 +11,7 @@
 mod consents;
 mod ledger;
 mod parties;
+mod whole;
 
 use std::collections::HashMap as StdHashMap;
 use std::ops::ControlFlow;
@@ -27,6 +28,8 @@ use crate::model::{Approval, Certification, Consent, EvidenceId, PartyId, Subjec
 use consents::Consents;
 use ledger::Ledger;
 use parties::Parties;
+pub use whole::Erasure;
+pub(crate) use whole::{Staged, next_pseudonym};
 
 /// Maps keyed by ids, hashed with a fast, randomly seeded hasher.
 type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
@@ -98,8 +101,9 @@ impl Evidence for Inner {
 /// and found through the hash of the subject's id that the [`Transfer`](crate::Transfer)
 /// computed when it was built.
 ///
-/// The store lives in memory only: a host that must keep withdrawals and the ledger across
-/// restarts persists every grant, withdrawal and record itself.
+/// The store lives in memory only: to keep withdrawals and the volume ledger across restarts,
+/// use [`DurableEvidence`](crate::evidence::DurableEvidence), which answers from this same
+/// index and commits every write to a file first.
 ///
 /// # Example
 ///

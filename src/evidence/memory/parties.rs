@@ -172,6 +172,42 @@ impl Parties {
             .map(|h| h.approval.clone())
     }
 
+    /// Certification `id` and its holder, if held.
+    pub(super) fn certification(&self, id: &EvidenceId) -> Option<(PartyId, Certification)> {
+        let party = self.certification_owner.get(id)?;
+        self.slot(party, key_hash(party.as_str()))?
+            .certifications
+            .iter()
+            .find(|h| h.certification.id() == id)
+            .map(|h| (party.clone(), h.certification.clone()))
+    }
+
+    /// The approvals `holder` holds, in the order they were added.
+    pub(super) fn approvals_of(&self, holder: &PartyId) -> Vec<Approval> {
+        self.slot(holder, key_hash(holder.as_str()))
+            .map(|p| p.approvals.iter().map(|h| h.approval.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The certifications `party` holds, in the order they were added.
+    pub(super) fn certifications_of(&self, party: &PartyId) -> Vec<Certification> {
+        self.slot(party, key_hash(party.as_str()))
+            .map(|p| {
+                p.certifications
+                    .iter()
+                    .map(|h| h.certification.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every party that holds something, by id.
+    pub(super) fn parties(&self) -> Vec<PartyId> {
+        let mut ids: Vec<PartyId> = self.slots.iter().map(|p| p.id.clone()).collect();
+        ids.sort();
+        ids
+    }
+
     /// How many approvals and certifications are held.
     pub(super) fn counts(&self) -> (usize, usize) {
         (self.approval_owner.len(), self.certification_owner.len())

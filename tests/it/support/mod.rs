@@ -3,6 +3,9 @@
 
 #![allow(dead_code, reason = "each test module uses the helpers it needs")]
 
+#[cfg(feature = "durable")]
+pub(crate) mod writes;
+
 use chrono::{DateTime, TimeZone, Utc};
 use crossborder::{
     Approval, Consent, ConsentKind, DataItem, Engine, Jurisdiction, MemoryEvidence, Operation,
