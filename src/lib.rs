@@ -4,8 +4,10 @@
 #![warn(missing_debug_implementations)]
 
 // The layers, bottom to top; each imports only those above it in this list (tests/it/layering.rs
-// checks): error ← model ← pack ← evidence (model only) ← engine ← scenario.
+// checks): error ← model ← pack ← evidence (model only) ← engine ← scenario, decision_log.
 pub mod _documentation;
+#[cfg(feature = "decision-log")]
+pub mod decision_log;
 mod engine;
 mod error;
 pub mod evidence;
@@ -33,9 +35,9 @@ pub use chrono;
 pub use engine::decision::{Decision, Effect};
 pub use engine::{Engine, EngineBuilder, Transfer};
 pub use error::{
-    BuildError, BuildErrorKind, Error, Location, ModelError, ModelErrorKind, PackError,
-    PackProblem, PackProblemKind, ScenarioError, ScenarioErrorKind, StoreError, StoreErrorKind,
-    TransferError, TransferErrorKind,
+    BuildError, BuildErrorKind, Error, Location, LogError, LogErrorKind, ModelError,
+    ModelErrorKind, PackError, PackProblem, PackProblemKind, ScenarioError, ScenarioErrorKind,
+    StoreError, StoreErrorKind, TransferError, TransferErrorKind,
 };
 pub use evidence::{Evidence, MemoryEvidence, NoEvidence};
 pub use model::{

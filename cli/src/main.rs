@@ -12,6 +12,7 @@ mod eval;
 mod evidence;
 mod fmt;
 mod input;
+mod log;
 mod packs;
 mod report;
 mod schema;
@@ -56,6 +57,9 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// A durable evidence store: import, export, grant, withdraw, record, show.
     Evidence(evidence::EvidenceArgs),
+    /// The tamper-evident decision log: keygen, init, append, checkpoint, verify, prove,
+    /// replay, report, verify-report, repair.
+    Log(log::LogArgs),
 }
 
 /// The packs an engine is built from, shared by `eval` and `check`.
@@ -119,6 +123,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => schema::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Evidence(args) => evidence::run(&args),
+        Command::Log(args) => log::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -8,6 +8,7 @@
 //! | a transfer resolved against an engine | [`TransferError`] | [`TransferBuilder::build`](crate::TransferBuilder::build) |
 //! | an evidence store update | [`StoreError`] | [`MemoryEvidence`](crate::MemoryEvidence)'s grants, withdrawals and records |
 //! | a scenario file | [`ScenarioError`] | [`scenario`](crate::scenario)'s loader and runner |
+//! | a decision log | [`LogError`] | `decision_log`'s log, keys, verification and proofs |
 //!
 //! [`Error`] wraps any of them, for callers that handle them alike (`?` converts).
 //!
@@ -246,6 +247,45 @@ impl StoreError {
     }
 }
 
+/// What went wrong with a decision log, a checkpoint, a key or a proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LogErrorKind {
+    /// The log (or a key file) could not be read or written; the append was not made.
+    Io,
+    /// The log is open for appending in another process (or already in this one).
+    Locked,
+    /// The log ends in a partially written record (a crash during an append that was never
+    /// acknowledged); it was not opened. `DecisionLog::repair` removes it, saying what it
+    /// removed.
+    TornTail,
+    /// A line that is not a well-formed header, record or checkpoint line, or a file that is
+    /// not a decision log.
+    Damaged,
+    /// The log does not match what was signed or recorded: a record changed after it was
+    /// written, deleted, inserted, reordered or truncated away, a checkpoint whose root is not
+    /// the records' root.
+    Tampered,
+    /// A checkpoint whose signature does not verify, or signed by a key not given.
+    Signature,
+    /// A signing or verifying key that is malformed, or that could not be generated.
+    Key,
+    /// A proof that does not verify, or that cannot be made (a record or size the log does
+    /// not hold).
+    Proof,
+    /// A record or a checkpoint's time that cannot be appended (an instant before the last
+    /// record's, a decision that does not serialise).
+    Invalid,
+}
+
+opaque_error!(
+    /// A decision log that could not be opened, appended to or verified, or a proof that does
+    /// not hold; the location names the file and line, and the message the first bad record or
+    /// checkpoint.
+    LogError,
+    LogErrorKind
+);
+
 /// What went wrong building an [`Engine`](crate::Engine).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -356,6 +396,9 @@ pub enum Error {
     /// A scenario file could not be run.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// A decision log could not be used, or did not verify.
+    #[error(transparent)]
+    Log(#[from] LogError),
 }
 
 #[cfg(test)]

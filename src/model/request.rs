@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::instant::serde_instant;
 use super::{
-    DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Tag, rfc3339,
+    DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Subject, Tag,
+    rfc3339,
 };
 use crate::error::{TransferError, TransferErrorKind};
 
@@ -120,6 +121,58 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Purpose>, D
 }
 
 impl TransferBuilder {
+    /// The transfer's id, if the host gave one. (The `stated_*` accessors read the act as
+    /// submitted, before it is resolved against an engine.)
+    #[must_use]
+    pub fn stated_id(&self) -> Option<&EvidenceId> {
+        self.id.as_ref()
+    }
+    /// The operation, if set.
+    #[must_use]
+    pub fn stated_operation(&self) -> Option<Operation> {
+        self.operation
+    }
+    /// Where the act starts (when stated apart from where the data was collected).
+    #[must_use]
+    pub fn stated_origin(&self) -> Option<Jurisdiction> {
+        self.origin
+    }
+    /// Where the act takes the data (or where it happens), if set.
+    #[must_use]
+    pub fn stated_destination(&self) -> Option<Jurisdiction> {
+        self.destination
+    }
+    /// The data, if set.
+    #[must_use]
+    pub fn stated_data(&self) -> Option<&DataItem> {
+        self.data.as_ref()
+    }
+    /// The exporter, if set.
+    #[must_use]
+    pub fn stated_exporter(&self) -> Option<&Party> {
+        self.exporter.as_ref()
+    }
+    /// The recipient, if set.
+    #[must_use]
+    pub fn stated_recipient(&self) -> Option<&Party> {
+        self.recipient.as_ref()
+    }
+    /// The purposes stated.
+    #[must_use]
+    pub fn stated_purposes(&self) -> &[Purpose] {
+        &self.purposes
+    }
+    /// The act's instant, if set.
+    #[must_use]
+    pub fn stated_at(&self) -> Option<DateTime<Utc>> {
+        self.at
+    }
+    /// The identified data subject, for a single-subject act.
+    #[must_use]
+    pub fn stated_subject(&self) -> Option<&Subject> {
+        self.data.as_ref().and_then(DataItem::subject)
+    }
+
     /// A builder from JSON (the serde form), with errors located: the path of the offending
     /// value, its line and column, and the closest name for an unknown field.
     ///

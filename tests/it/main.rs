@@ -13,6 +13,8 @@
 mod support;
 
 mod alloc;
+#[cfg(feature = "decision-log")]
+mod decision_log;
 #[cfg(feature = "durable")]
 mod durable;
 mod evidence_stores;

@@ -764,3 +764,189 @@ fn evidence_store_from_the_command_line() {
         .stderr(predicate::str::contains("is not an evidence store"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The decision log from the command line: a key, a log of the sample acts with automatic
+/// checkpoints, verification (and exit 1 once a byte changed), a person's report in three
+/// forms whose proofs verify, replay, and repair of a torn tail.
+#[test]
+fn decision_log_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("crossborder-cli-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (key, log) = (p("log.key"), p("decisions.log"));
+    let out = cb()
+        .args(["log", "keygen", "--key", &key])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let public = String::from_utf8(out).unwrap().trim().to_owned();
+    assert_eq!(public.len(), 64);
+    // The secret is never overwritten.
+    cb().args(["log", "keygen", "--key", &key]).assert().code(4);
+    cb().args(["log", "init", "--log", &log, "--id", "acme-2026"])
+        .assert()
+        .code(0);
+    let packs = [
+        "--packs",
+        "cn-pipl,eu-gdpr,uk-gdpr,ch-fadp,in-dpdp,kr-pipa,ru-152fz",
+        "--pack-file",
+        "examples/acme/acme.toml",
+        "--evidence",
+        "examples/acme/evidence.jsonl",
+    ];
+    cb().args(["log", "append", "--log", &log, "examples/acme/acts.jsonl", "--recorded-at", "2026-12-01T00:00:00Z"])
+        .args(["--key", &key, "--every", "100"])
+        .args(packs)
+        .assert()
+        .code(0)
+        .stdout("logged 300 decisions (200 allowed, 100 denied) as records 0..300; 3 checkpoint(s) signed\n");
+    cb().args([
+        "log",
+        "checkpoint",
+        "--log",
+        &log,
+        "--key",
+        &key,
+        "--time",
+        "2026-12-01T01:00:00Z",
+    ])
+    .assert()
+    .code(0)
+    .stdout(predicate::str::contains("\"size\":300"));
+    cb().args(["log", "verify", "--log", &log, "--public-key", &public])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "ok: log `acme-2026`, 300 records, 4 checkpoints verified",
+        ));
+    cb().args(["log", "replay", "--log", &log])
+        .args(packs)
+        .assert()
+        .code(0)
+        .stdout("300 records decided again: 300 as logged, 0 differently\n");
+    // Without the evidence, the consent-based decisions come out otherwise: exit 1.
+    cb().args([
+        "log",
+        "replay",
+        "--log",
+        &log,
+        "--packs",
+        "cn-pipl,eu-gdpr,uk-gdpr,ch-fadp,in-dpdp,kr-pipa,ru-152fz",
+        "--pack-file",
+        "examples/acme/acme.toml",
+    ])
+    .assert()
+    .code(1)
+    .stdout(predicate::str::contains("differently"));
+    // A person's report, proved.
+    let report = p("report.json");
+    cb().args([
+        "log",
+        "report",
+        "--log",
+        &log,
+        "--subject",
+        "cn-c011",
+        "--evidence",
+        "examples/acme/evidence.jsonl",
+        "--as-of",
+        "2026-12-01T00:00:00Z",
+        "--output",
+        "json",
+        "--out",
+        &report,
+    ])
+    .assert()
+    .code(0);
+    cb().args(["log", "verify-report", &report, "--public-key", &public])
+        .assert()
+        .code(0)
+        .stdout("ok: 6 of 6 entries about `cn-c011` proved against the checkpoint of 300 records made 2026-12-01T01:00:00Z\n");
+    let text = cb()
+        .args([
+            "log",
+            "report",
+            "--log",
+            &log,
+            "--subject",
+            "cn-c011",
+            "--evidence",
+            "examples/acme/evidence.jsonl",
+            "--as-of",
+            "2026-12-01T00:00:00Z",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.starts_with("Where the data of subject `cn-c011` went"),
+        "{text}"
+    );
+    assert!(text.contains("6 acts: 5 allowed, 1 denied"), "{text}");
+    assert!(!text.contains("cn-c012"), "{text}");
+    let html = cb()
+        .args([
+            "log",
+            "report",
+            "--log",
+            &log,
+            "--subject",
+            "cn-c011",
+            "--as-of",
+            "2026-12-01T00:00:00Z",
+            "--output",
+            "html",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("id=\"timeline\""));
+    assert!(
+        !html.contains("src=") && !html.contains("href="),
+        "no external assets"
+    );
+    // One changed byte: exit 1, naming the record.
+    let mut bytes = std::fs::read(&log).unwrap();
+    let at = bytes.windows(9).position(|w| w == b"act-0042\"").unwrap();
+    bytes[at + 7] = b'3';
+    let tampered = p("tampered.log");
+    std::fs::write(&tampered, &bytes).unwrap();
+    cb().args(["log", "verify", "--log", &tampered, "--public-key", &public])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "record 41: its bytes do not hash to its leaf",
+        ));
+    // A torn tail: refused, then repaired.
+    let mut torn = std::fs::read(&log).unwrap();
+    torn.extend_from_slice(b"{\"seq\":300,\"leaf\":\"ab");
+    std::fs::write(&tampered, &torn).unwrap();
+    cb().args(["log", "checkpoint", "--log", &tampered, "--key", &key])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("partially written line"));
+    cb().args(["log", "repair", "--log", &tampered])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "removed a partially written line 306 (21 bytes",
+        ));
+    cb().args(["log", "verify", "--log", &tampered, "--public-key", &public])
+        .assert()
+        .code(0);
+    // A wrong key is a usage of the wrong key, not a crash.
+    cb().args(["log", "verify", "--log", &log, "--public-key", "not-a-key"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("is not a public key"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
