@@ -17,6 +17,7 @@ pub(crate) fn to_canonical<T: Serialize>(value: &T) -> Result<Vec<u8>, serde_jso
 }
 
 /// The canonical bytes of an already parsed value.
+#[cfg(test)]
 pub(crate) fn of_value(value: &Value) -> Result<Vec<u8>, serde_json::Error> {
     let mut out = Vec::with_capacity(512);
     write(value, &mut out)?;

@@ -10,26 +10,19 @@
 //! other bytes, so no byte of a line can change unnoticed.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::checkpoint::SignedCheckpoint;
 use super::hex;
 use super::merkle::Hash;
+use super::scan;
 
 /// The format version in the header.
 pub(crate) const FORMAT: u64 = 1;
 
 /// One parsed line.
 pub(crate) enum Line<'a> {
-    Header {
-        log_id: String,
-    },
-    Record {
-        seq: u64,
-        leaf: Hash,
-        subjects: Vec<String>,
-        record: &'a [u8],
-    },
+    Header { log_id: String },
+    Record(RecordParts<'a>),
     Checkpoint(SignedCheckpoint),
 }
 
@@ -38,16 +31,6 @@ pub(crate) enum Line<'a> {
 struct HeaderLine {
     crossborder_decision_log: u64,
     log_id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordLine<'a> {
-    seq: u64,
-    leaf: &'a str,
-    subjects: Vec<String>,
-    #[serde(borrow)]
-    record: &'a RawValue,
 }
 
 fn json_string(s: &str) -> String {
@@ -81,6 +64,64 @@ pub(crate) fn checkpoint(c: &SignedCheckpoint) -> Vec<u8> {
     out
 }
 
+/// A record line, read by hand (no JSON library) in the exact form the log writes; the
+/// record's bytes are checked apart ([`scan::record`]).
+pub(crate) struct RecordParts<'a> {
+    pub(crate) seq: u64,
+    pub(crate) leaf: Hash,
+    pub(crate) subjects: Vec<String>,
+    pub(crate) record: &'a [u8],
+}
+
+/// Reads a record line (without its `\n`): the framing as the log writes it.
+pub(crate) fn record_parts(line: &[u8]) -> Result<RecordParts<'_>, String> {
+    let form = || "the record line is not written as the log writes it".to_owned();
+    let rest = line.strip_prefix(b"{\"seq\":").ok_or_else(form)?;
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (num, rest) = rest.split_at(digits);
+    if num.is_empty() || num.len() > 20 || (num.len() > 1 && num.first() == Some(&b'0')) {
+        return Err(form());
+    }
+    let seq: u64 = std::str::from_utf8(num)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(form)?;
+    let rest = rest.strip_prefix(b",\"leaf\":\"").ok_or_else(form)?;
+    let (hex_leaf, rest) = rest.split_at_checked(64).ok_or_else(form)?;
+    let leaf = std::str::from_utf8(hex_leaf)
+        .ok()
+        .and_then(hex::decode32)
+        .ok_or("its leaf hash is not 64 lower-case hex digits")?;
+    let rest = rest.strip_prefix(b"\",\"subjects\":[").ok_or_else(form)?;
+    let mut subjects = Vec::new();
+    let mut i = 0;
+    if rest.first() != Some(&b']') {
+        loop {
+            let (s, end) =
+                scan::string_at(rest, i).map_err(|e| format!("its subject index: {e}"))?;
+            subjects.push(s);
+            i = end;
+            match rest.get(i) {
+                Some(b',') => i += 1,
+                Some(b']') => break,
+                _ => return Err(form()),
+            }
+        }
+    }
+    let rest = rest
+        .get(i..)
+        .unwrap_or_default()
+        .strip_prefix(b"],\"record\":")
+        .ok_or_else(form)?;
+    let record = rest.strip_suffix(b"}").ok_or_else(form)?;
+    Ok(RecordParts {
+        seq,
+        leaf,
+        subjects,
+        record,
+    })
+}
+
 /// Parses one line (without its `\n`); `Err` says what is wrong with it.
 pub(crate) fn parse(line: &[u8], first: bool) -> Result<Line<'_>, String> {
     if first {
@@ -98,19 +139,7 @@ pub(crate) fn parse(line: &[u8], first: bool) -> Result<Line<'_>, String> {
         return Ok(Line::Header { log_id: h.log_id });
     }
     if line.starts_with(b"{\"seq\":") {
-        let r: RecordLine<'_> = serde_json::from_slice(line)
-            .map_err(|e| format!("not a well-formed record line: {e}"))?;
-        let leaf = hex::decode32(r.leaf).ok_or("its leaf hash is not 64 lower-case hex digits")?;
-        let bytes = r.record.get().as_bytes();
-        if record(r.seq, &leaf, &r.subjects, bytes).strip_suffix(b"\n") != Some(line) {
-            return Err("the record line is not written as the log writes it".into());
-        }
-        return Ok(Line::Record {
-            seq: r.seq,
-            leaf,
-            subjects: r.subjects,
-            record: bytes,
-        });
+        return record_parts(line).map(Line::Record);
     }
     if line.starts_with(b"{\"checkpoint\":") {
         let c: SignedCheckpoint = serde_json::from_slice(line)

@@ -68,6 +68,7 @@ mod proof;
 mod record;
 mod replay;
 mod report;
+mod scan;
 mod verify;
 
 use std::collections::HashMap;
@@ -142,6 +143,18 @@ fn located(e: LogError, path: &Path, line: Option<usize>) -> LogError {
         line_col: line.map(|l| (l, 1)),
         path: String::new(),
     })
+}
+
+/// The error for an empty file.
+fn empty(path: &Path) -> LogError {
+    located(
+        LogError::new(
+            LogErrorKind::Damaged,
+            "not a decision log: the file is empty",
+        ),
+        path,
+        None,
+    )
 }
 
 fn io(path: &Path, what: &str, e: &std::io::Error) -> LogError {
@@ -502,9 +515,7 @@ impl DecisionLog {
             .and_then(|_| s.file.read_exact(&mut buf))
             .map_err(|e| io(&self.path, "cannot read the log", &e))?;
         match line::parse(&buf, false) {
-            Ok(line::Line::Record {
-                seq: got, record, ..
-            }) if got == seq => Ok(record.to_vec()),
+            Ok(line::Line::Record(r)) if r.seq == seq => Ok(r.record.to_vec()),
             _ => Err(located(
                 LogError::new(
                     LogErrorKind::Damaged,
@@ -602,10 +613,16 @@ impl DecisionLog {
     }
 }
 
-/// The one field of a record that opening reads.
-#[derive(serde::Deserialize)]
-struct RecordedAt {
-    recorded_at: DateTime<Utc>,
+/// A record's `recorded_at`, found without parsing the record: in canonical JSON the bytes
+/// `"recorded_at":"` occur unescaped only as the top-level key (no other object of a record
+/// has that key, and a string holding them escapes its quotes). Checking the record is the
+/// verifier's work; opening needs only the instant, for automatic checkpoints.
+fn recorded_at(record: &[u8]) -> Option<DateTime<Utc>> {
+    const KEY: &[u8] = b"\"recorded_at\":\"";
+    let start = record.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let rest = record.get(start..)?;
+    let end = rest.iter().position(|c| *c == b'"')?;
+    std::str::from_utf8(rest.get(..end)?).ok()?.parse().ok()
 }
 
 /// Reads the whole file into `state`.
@@ -643,12 +660,12 @@ fn scan(path: &Path, state: &mut State) -> Result<(), LogError> {
             |m: String| located(LogError::new(LogErrorKind::Damaged, m), path, Some(number));
         match line::parse(text, number == 1).map_err(&damaged)? {
             line::Line::Header { log_id } => state.log_id = log_id,
-            line::Line::Record {
+            line::Line::Record(line::RecordParts {
                 seq,
                 leaf,
                 subjects,
                 record,
-            } => {
+            }) => {
                 if seq != state.tree.len() {
                     return Err(damaged(format!(
                         "record {seq} where record {} was expected: records were deleted, inserted or reordered",
@@ -660,8 +677,8 @@ fn scan(path: &Path, state: &mut State) -> Result<(), LogError> {
                     state.by_subject.entry(s).or_default().push(seq);
                 }
                 state.tree.push(leaf);
-                if let Ok(r) = serde_json::from_slice::<RecordedAt>(record) {
-                    state.latest = state.latest.max(Some(r.recorded_at));
+                if let Some(at) = recorded_at(record) {
+                    state.latest = state.latest.max(Some(at));
                 }
             }
             line::Line::Checkpoint(c) => {
@@ -672,14 +689,7 @@ fn scan(path: &Path, state: &mut State) -> Result<(), LogError> {
         offset += n as u64;
     }
     if number == 0 {
-        return Err(located(
-            LogError::new(
-                LogErrorKind::Damaged,
-                "not a decision log: the file is empty",
-            ),
-            path,
-            None,
-        ));
+        return Err(empty(path));
     }
     state.end = offset;
     Ok(())

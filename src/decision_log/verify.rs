@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::checkpoint::{SignedCheckpoint, VerifyingKey};
 use super::merkle::{Hash, Tree, leaf_hash, verify_consistency};
-use super::{canonical, hex, line, located};
+use super::{hex, line, located, scan};
 use crate::error::{LogError, LogErrorKind};
 
 /// Checks a log file: every line's form, every record's leaf hash recomputed from its bytes
@@ -141,14 +141,7 @@ impl Verifier {
             }
         }
         if number == 0 {
-            return Err(located(
-                LogError::new(
-                    LogErrorKind::Damaged,
-                    "not a decision log: the file is empty",
-                ),
-                path,
-                None,
-            ));
+            return Err(super::empty(path));
         }
         self.finish(state).map_err(|e| located(e, path, None))
     }
@@ -331,29 +324,27 @@ fn check_line(raw: &[u8], first: bool) -> Result<Checked, Problem> {
     match line::parse(text, first).map_err(Problem::Form)? {
         line::Line::Header { log_id } => Ok(Checked::Header(log_id)),
         line::Line::Checkpoint(c) => Ok(Checked::Checkpoint(c)),
-        line::Line::Record {
+        line::Line::Record(line::RecordParts {
             seq,
             leaf,
             subjects,
             record,
-        } => {
-            let bad = |m: &str| Problem::Record(seq, m.to_owned());
+        }) => {
+            let bad = |m: String| Problem::Record(seq, m);
             if leaf_hash(record) != leaf {
                 return Err(bad(
-                    "its bytes do not hash to its leaf: it was changed after it was written",
+                    "its bytes do not hash to its leaf: it was changed after it was written".into(),
                 ));
             }
-            let value: serde_json::Value = serde_json::from_slice(record)
-                .map_err(|e| Problem::Record(seq, format!("not JSON: {e}")))?;
-            if canonical::of_value(&value).ok().as_deref() != Some(record) {
-                return Err(bad("not in canonical form"));
-            }
-            let stated = value
-                .pointer("/transfer/data/individuals/one/id")
-                .and_then(serde_json::Value::as_str);
-            if subjects.iter().map(String::as_str).ne(stated) {
+            let found =
+                scan::record(record).map_err(|e| bad(format!("not in canonical form: {e}")))?;
+            if subjects
+                .iter()
+                .map(String::as_str)
+                .ne(found.subject.as_deref())
+            {
                 return Err(bad(
-                    "its line's subject index does not match the subject in the record",
+                    "its line's subject index does not match the subject in the record".into(),
                 ));
             }
             Ok(Checked::Record(seq, leaf))
