@@ -317,6 +317,13 @@ impl Transfer {
         TransferBuilder::default()
     }
 
+    /// Whether this transfer was built for `engine` (or an engine configured exactly alike);
+    /// another engine denies it with a diagnostic.
+    #[must_use]
+    pub fn is_for(&self, engine: &Engine) -> bool {
+        self.key.fingerprint == engine.fingerprint()
+    }
+
     /// The identifier, if given.
     #[must_use]
     pub fn id(&self) -> Option<&EvidenceId> {
