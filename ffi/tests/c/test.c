@@ -174,7 +174,7 @@ int main(void) {
   CHECK(cb_engine_new("{\"pack_texts\": [\"format = 1\"]}", &err) == NULL);
   expect_error(err, "invalid_pack", "pack_texts[0]");
   /* A durable store, reopened: the consent is still there. */
-  char path[] = "/tmp/cb-ffi-test-XXXXXX";
+  char path[] = "target/cb-ffi-test-XXXXXX"; /* CI runs from the repository root */
   int fd = mkstemp(path);
   CHECK(fd >= 0);
   close(fd);
