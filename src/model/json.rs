@@ -11,11 +11,16 @@ use crate::error::{Location, ModelError, ModelErrorKind};
 pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, ModelError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // serde_path_to_error writes `?` for a segment it does not know yet (input that ends
+        // inside a map): the path is what comes before it.
         let path = e.path().to_string();
-        located(
-            e.into_inner(),
-            if path == "." { String::new() } else { path },
-        )
+        let known = path.split(".?").next().unwrap_or_default();
+        let path = if known == "." || known == "?" {
+            String::new()
+        } else {
+            known.to_owned()
+        };
+        located(e.into_inner(), path)
     })?;
     de.end().map_err(|e| located(e, String::new()))?;
     Ok(value)
@@ -54,6 +59,10 @@ mod tests {
         let e = from_json::<Consent>(r#"{"id": "c", "subjct": "u"}"#).unwrap_err();
         assert_eq!(e.location().unwrap().path(), "subjct");
         assert!(e.message().contains("did you mean `subject`?"), "{e}");
+        // Input that ends inside a map: no `?` for the segment that never came.
+        let e = from_json::<Consent>(r#"{"id": "c-3""#).unwrap_err();
+        assert_eq!(e.location().unwrap().path(), "");
+        assert!(!e.to_string().contains('?'), "{e}");
         let e = from_json::<TransferBuilder>(r#"{"at": "2026-03-01"}"#).unwrap_err();
         assert_eq!(e.location().unwrap().path(), "at");
         assert!(
