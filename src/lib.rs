@@ -41,9 +41,9 @@ pub use error::{
 };
 pub use evidence::{Evidence, MemoryEvidence, NoEvidence};
 pub use model::{
-    Approval, Authority, Category, Certification, CertificationName, Consent, ConsentKind,
-    DataItem, EvidenceId, Individuals, Jurisdiction, JurisdictionSet, MAX_ID_LEN, MAX_NAME_LEN,
-    Mechanism, Operation, OperationSet, Party, PartyId, Purpose, Role, Scope, Status, Subject,
-    SubjectId, Tag, TransferBuilder,
+    Approval, Authority, CameFrom, Category, Certification, CertificationName, Consent,
+    ConsentKind, DataItem, EvidenceId, Individuals, Jurisdiction, JurisdictionSet, MAX_ID_LEN,
+    MAX_NAME_LEN, Mechanism, Onward, Operation, OperationSet, Party, PartyId, Purpose, Role, Scope,
+    Status, Subject, SubjectId, Tag, TransferBuilder,
 };
 pub use pack::{PackLoader, PolicyPack};

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 use smallvec::SmallVec;
 
@@ -13,7 +14,7 @@ use super::Engine;
 use super::near::near_misses;
 use super::prepare::Transfer;
 use super::program::{Alternative, Program, Rule};
-use super::report::{DecisionReport, MissingSet, ObligationReport, RuleReport};
+use super::report::{DecisionReport, MissingSet, ObligationReport, ObligationStatus, RuleReport};
 use crate::evidence::Evidence;
 use crate::model::EvidenceId;
 use crate::pack::ast::{Place, PlaceSet};
@@ -307,6 +308,21 @@ pub(super) struct Outcome {
     pub verdict: Verdict,
 }
 
+/// Where a tracked obligation of a satisfied rule stands (see `evaluate::obligation_states`).
+#[derive(Clone, Debug)]
+pub(super) struct ObligationState {
+    /// The outcome (index into `Decision::outcomes`) whose rule carries it.
+    pub outcome: u32,
+    /// Its position in the rule's obligations followed by the alternative's.
+    pub index: u16,
+    pub status: ObligationStatus,
+    /// The instant its deadline counts from, and the approval that instant comes from.
+    pub anchor: Option<(DateTime<Utc>, Option<EvidenceId>)>,
+    /// The deadline (exclusive).
+    pub due: Option<DateTime<Utc>>,
+    pub fulfilled: Option<EvidenceId>,
+}
+
 /// The evidence a decision records, inline for up to four items (one per rule of a decision
 /// whose outcomes are inline).
 pub(super) type EvidenceList = SmallVec<[EvidenceRef; 4]>;
@@ -362,6 +378,8 @@ pub struct Decision<'a> {
     /// The failed-basis masks of every unmet rule, one per alternative (each outcome names its
     /// range).
     pub(super) failed: SmallVec<[u32; 8]>,
+    /// Where the tracked obligations of satisfied rules stand.
+    pub(super) obligations: SmallVec<[ObligationState; 2]>,
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
@@ -415,6 +433,12 @@ impl<'a> Decision<'a> {
                     .unwrap_or(&[])
                     .iter()
                     .copied()
+                    .collect(),
+                obligations: self
+                    .obligations
+                    .iter()
+                    .filter(|s| s.outcome as usize == i)
+                    .cloned()
                     .collect(),
             }
         })
@@ -520,6 +544,41 @@ impl Serialize for Decision<'_> {
     }
 }
 
+/// "10 working days after approval `sc-1` took effect (2025-02-28): by 2025-03-14".
+fn deadline_text(
+    from: crate::pack::ast::DueFrom,
+    span: &crate::model::Span,
+    state: &ObligationState,
+) -> String {
+    use crate::pack::ast::DueFrom;
+    let offset = span.calendar.offset;
+    let after = match (&state.anchor, from) {
+        (Some((at, _)), DueFrom::Act) => {
+            format!("after the act ({})", at.with_timezone(&offset).date_naive())
+        }
+        (Some((at, Some(id))), DueFrom::Approval) => format!(
+            "after approval `{id}` took effect ({})",
+            at.with_timezone(&offset).date_naive()
+        ),
+        (Some((at, None)), DueFrom::Approval) => format!(
+            "after the approval took effect ({})",
+            at.with_timezone(&offset).date_naive()
+        ),
+        (None, _) => {
+            return format!(
+                "{} after the approval that carried the act, but no approval carried it: no date can be computed",
+                span.describe()
+            );
+        }
+    };
+    let by = state
+        .anchor
+        .as_ref()
+        .and_then(|(at, _)| span.last_day(*at))
+        .map_or_else(|| "a date out of range".to_owned(), |d| d.to_string());
+    format!("{} {after}: by {by}", span.describe())
+}
+
 /// One applicable rule's result, with accessors that render on demand.
 #[derive(Clone, Debug)]
 pub struct RuleResult<'a> {
@@ -529,6 +588,7 @@ pub struct RuleResult<'a> {
     outcome: Outcome,
     evidence: SmallVec<[EvidenceRef; 2]>,
     failed: SmallVec<[u32; 4]>,
+    obligations: SmallVec<[ObligationState; 2]>,
 }
 
 impl<'a> RuleResult<'a> {
@@ -601,7 +661,24 @@ impl<'a> RuleResult<'a> {
         rule.obligations
             .iter()
             .chain(&alt.obligations)
-            .map(ObligationReport::from)
+            .enumerate()
+            .map(|(i, o)| {
+                let mut report = ObligationReport::from(&o.def);
+                if let Some(state) = self.obligations.iter().find(|s| usize::from(s.index) == i) {
+                    report.status = Some(state.status);
+                    report.due = state.due;
+                    report.due_date = o.def.due.as_ref().and_then(|(_, span)| {
+                        state.anchor.as_ref().and_then(|(at, _)| span.last_day(*at))
+                    });
+                    report.fulfilled_by = state.fulfilled.clone();
+                    report.deadline = o
+                        .def
+                        .due
+                        .as_ref()
+                        .map(|(from, span)| deadline_text(*from, span, state));
+                }
+                report
+            })
             .collect()
     }
 

@@ -7,18 +7,21 @@ use smallvec::SmallVec;
 
 use super::Engine;
 use super::decision::{
-    Decision, Diagnostic, Effect, EvidenceKind, EvidenceList, EvidenceRef, Fact, Facts, Outcome,
-    Verdict, position,
+    Decision, Diagnostic, Effect, EvidenceKind, EvidenceList, EvidenceRef, Fact, Facts,
+    ObligationState, Outcome, Verdict, position,
 };
 use super::ledger::volume_including_act;
 use super::prepare::Transfer;
 use super::program::{Alternative, Basis, Cond, Program, Rule};
+use super::report::ObligationStatus;
 use super::sets::{CatSet, JSet};
+use crate::evidence::key_hash;
 use crate::evidence::{
     ApprovalQuery, CategoryMask, CertificationQuery, ConsentQuery, Evidence, ScopeQuery,
 };
-use crate::model::{ConsentKind, EvidenceId, Individuals};
-use crate::pack::ast::{Place, PlaceSet, Who};
+use crate::model::{ConsentKind, EvidenceId, Individuals, SubjectId};
+use crate::pack::ast::{DueFrom, Place, PlaceSet, Who};
+use chrono::{DateTime, Utc};
 
 pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
     engine: &'a Engine,
@@ -33,6 +36,7 @@ pub(super) fn evaluate<'a, E: Evidence + ?Sized>(
         outcomes: SmallVec::new(),
         evidence: SmallVec::new(),
         failed: SmallVec::new(),
+        obligations: SmallVec::new(),
         diagnostics: Vec::new(),
     };
     if t.key.fingerprint != p.fingerprint {
@@ -120,13 +124,15 @@ fn run<'a, E: Evidence + ?Sized>(
     // Verdicts are recorded in pack order; the lists are each ascending, rarely more than one
     // yields an applicable rule.
     if !in_order {
-        // A rule is in at most one list, so there is nothing to de-duplicate.
+        // A rule is in at most one list, except for a batch whose members are in several
+        // places, whose rules keyed on a member's place may come once per place.
         let mut pairs: SmallVec<[(u32, Facts); 8]> = applicable
             .iter()
             .copied()
             .zip(assumed.iter().copied())
             .collect();
         pairs.sort_unstable_by_key(|(rule, _)| *rule);
+        pairs.dedup_by_key(|(rule, _)| *rule);
         applicable = pairs.iter().map(|(r, _)| *r).collect();
         assumed = pairs.iter().map(|(_, a)| *a).collect();
     }
@@ -176,16 +182,50 @@ fn decide<'a, E: Evidence + ?Sized>(
         // masks of the alternatives that failed are kept, so an unmet rule only has to check
         // the bases after each first failure to say what is missing.
         let mut satisfied = None;
+        // The first alternative that holds but whose obligation is breached: the rule falls
+        // back on it (and the decision denies) only when no later alternative holds cleanly.
+        let mut breached_alt = None;
+        let obligations_from = d.obligations.len();
         for (ai, alt) in rule.alts.iter().enumerate() {
             if d.evidence.len() != ev_from {
                 d.evidence.truncate(ev_from);
             }
             let failed = check_alt(p, rule, alt, t, ev, 0, false, &mut d.evidence);
             if failed == 0 {
+                if rule.tracks_obligations {
+                    let outcome = position(d.outcomes.len());
+                    let carried = d.evidence.get(ev_from..).unwrap_or(&[]);
+                    let mut states = std::mem::take(&mut d.obligations);
+                    let breached =
+                        obligation_states(p, rule, alt, outcome, t, ev, carried, &mut states);
+                    d.obligations = states;
+                    if breached {
+                        d.obligations.truncate(obligations_from);
+                        breached_alt.get_or_insert(ai);
+                        // A placeholder keeps one mask per alternative; a rule with a breached
+                        // alternative is never reported unmet.
+                        d.failed.push(0);
+                        continue;
+                    }
+                }
                 satisfied = Some(ai);
                 break;
             }
             d.failed.push(failed);
+        }
+        if satisfied.is_none()
+            && let Some(ai) = breached_alt
+            && let Some(alt) = rule.alts.get(ai)
+        {
+            d.evidence.truncate(ev_from);
+            let _ = check_alt(p, rule, alt, t, ev, 0, false, &mut d.evidence);
+            let outcome = position(d.outcomes.len());
+            let carried = d.evidence.get(ev_from..).unwrap_or(&[]);
+            let mut states = std::mem::take(&mut d.obligations);
+            let _ = obligation_states(p, rule, alt, outcome, t, ev, carried, &mut states);
+            d.obligations = states;
+            d.effect = Effect::Deny;
+            satisfied = Some(ai);
         }
         if let Some(ai) = satisfied {
             d.failed.truncate(failed_from);
@@ -231,6 +271,98 @@ fn decide<'a, E: Evidence + ?Sized>(
     }
 }
 
+/// Records where each tracked obligation of `rule` (satisfied by `alt`, as outcome `outcome`)
+/// stands at the act's instant: fulfilled when its fulfilment evidence is held, otherwise
+/// pending until its deadline and overdue (or, where the law makes the act unlawful for it,
+/// breached) after. Returns whether one is breached.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the hot path passes its context explicitly rather than through a struct"
+)]
+#[inline(never)]
+fn obligation_states<E: Evidence + ?Sized>(
+    p: &Program,
+    rule: &Rule,
+    alt: &Alternative,
+    outcome: u32,
+    t: &Transfer,
+    ev: &E,
+    carried: &[EvidenceRef],
+    out: &mut SmallVec<[ObligationState; 2]>,
+) -> bool {
+    let at = t.key.at;
+    let exporter = t.data.exporter.id();
+    let mut breached = false;
+    for (i, o) in rule.obligations.iter().chain(&alt.obligations).enumerate() {
+        if !o.tracked() {
+            continue;
+        }
+        let mut state = ObligationState {
+            outcome,
+            // INVARIANT: a rule's obligations are few (bounded by the pack's list limit).
+            index: u16::try_from(i).unwrap_or(u16::MAX),
+            status: ObligationStatus::Pending,
+            anchor: None,
+            due: None,
+            fulfilled: None,
+        };
+        if let (Some((authorities, mechanisms)), Some((a_hashes, m_hashes))) =
+            (&o.def.fulfilled_by, &o.fulfil_hashes)
+        {
+            let q = ApprovalQuery::new(
+                exporter,
+                t.key.exporter_hash,
+                authorities,
+                a_hashes,
+                mechanisms.as_deref(),
+                m_hashes.as_deref(),
+                at,
+                scope_query(p, rule, t),
+            );
+            state.fulfilled = ev.find_approval(&q);
+        }
+        if let Some((from, span)) = &o.def.due {
+            state.anchor = match from {
+                DueFrom::Act => Some((at, None)),
+                DueFrom::Approval => carried
+                    .iter()
+                    .find(|e| e.kind() == EvidenceKind::Approval)
+                    .and_then(|e| {
+                        let mut from = None;
+                        ev.approvals(exporter, &mut |a| {
+                            if a.id() == e.id() {
+                                from = Some(a.valid_from());
+                                std::ops::ControlFlow::Break(())
+                            } else {
+                                std::ops::ControlFlow::Continue(())
+                            }
+                        });
+                        from.map(|f| (f, Some(e.id().clone())))
+                    }),
+            };
+            // A deadline out of range is treated as passed (fail closed).
+            state.due = state
+                .anchor
+                .as_ref()
+                .map(|(start, _)| span.end(*start).unwrap_or(DateTime::<Utc>::MIN_UTC));
+        }
+        state.status = if state.fulfilled.is_some() {
+            ObligationStatus::Fulfilled
+        } else if state.due.is_some_and(|due| at >= due) {
+            if o.def.unlawful_when_overdue {
+                breached = true;
+                ObligationStatus::Breached
+            } else {
+                ObligationStatus::Overdue
+            }
+        } else {
+            ObligationStatus::Pending
+        };
+        out.push(state);
+    }
+    breached
+}
+
 /// Whether every condition holds, and the facts those that held on an unstated fact assumed
 /// (`None`: some condition fails). A condition on a fact the transfer does not state holds
 /// (fail closed: unknowns make rules apply, and make acts count).
@@ -269,6 +401,21 @@ fn condition_holds<E: Evidence + ?Sized>(
     match c {
         Cond::Ops(mask) => holds(mask & t.key.operation.bit() != 0),
         Cond::Place { place, set, negate } => {
+            // A batch whose members are in several places: the condition holds when a member's
+            // place is in the list (negated: when a member's is not).
+            let members = match place {
+                Place::SubjectResidence => k.residences.as_deref(),
+                Place::SubjectLocation => k.locations.as_deref(),
+                Place::Origin | Place::Destination | Place::CollectedIn => None,
+            };
+            if let Some(members) = members {
+                // A set with no members at the instant is malformed: the condition holds.
+                return holds(
+                    members
+                        .iter()
+                        .any(|(j, _)| set.holds(at, *j).is_none_or(|m| m != *negate)),
+                );
+            }
             let value = match place {
                 Place::Origin => Some(k.origin),
                 Place::Destination => Some(k.destination),
@@ -328,11 +475,80 @@ fn condition_holds<E: Evidence + ?Sized>(
             }
         }
         Cond::CategoriesNot(set) => holds(!set.intersects(&k.category_union)),
+        Cond::Categories(set) => holds(set.intersects(&k.category_union)),
+        // Holds when a branch holds; a branch that holds on stated facts is preferred to one
+        // that holds only on an assumption.
+        Cond::AnyOf(branches) => {
+            let mut on_assumption = None;
+            for b in branches {
+                match conditions_hold(p, b, None, t, ev) {
+                    Some(f) if f == Facts::NONE => return Some(Facts::NONE),
+                    Some(f) => {
+                        on_assumption.get_or_insert(f);
+                    }
+                    None => {}
+                }
+            }
+            on_assumption
+        }
+        Cond::CameUnder {
+            authorities,
+            mechanisms,
+        } => holds(came_under(t, ev, &mut |a| {
+            authorities.contains(a.authority())
+                && mechanisms
+                    .as_ref()
+                    .is_none_or(|m| m.contains(a.mechanism()))
+        })),
+        Cond::OnwardBreached(want) => {
+            let breached = came_under(t, ev, &mut |a| {
+                a.onward().is_some_and(|o| {
+                    let scope = ScopeQuery::new(&t.data, &t.key.purpose_names, CategoryMask::ALL);
+                    !o.allows_destination(t.data.destination)
+                        || (!o.purposes().is_empty() && !scope.purposes_covered_by(o.purposes()))
+                })
+            });
+            holds(breached == *want)
+        }
+        // Holds when the conjunction fails. A conjunction that holds only on an unstated fact
+        // might fail were the fact stated, so the negation holds too, on the same assumption
+        // (fail closed: unknowns make rules apply, negated or not).
+        Cond::Not(inner) => match conditions_hold(p, inner, None, t, ev) {
+            None => Some(Facts::NONE),
+            Some(f) if f == Facts::NONE => None,
+            Some(f) => Some(f),
+        },
         // A counter that does not exist cannot be read: the condition holds (fail closed).
         Cond::Volume(v) => {
             holds(volume_including_act(p, v.counter, t, ev).is_none_or(|n| v.admits(n)))
         }
     }
+}
+
+/// Whether an onward act's data came under an approval `test` accepts: one of the approvals
+/// its `came_from` names, held by the earlier exporter. An approval the store does not hold
+/// counts as accepted (fail closed: provenance that cannot be checked is not a way out of a
+/// restriction). False for an act that states no `came_from`.
+fn came_under<E: Evidence + ?Sized>(
+    t: &Transfer,
+    ev: &E,
+    test: &mut dyn FnMut(&crate::model::Approval) -> bool,
+) -> bool {
+    let Some(from) = &t.data.came_from else {
+        return false;
+    };
+    from.under().iter().any(|id| {
+        let mut held = None;
+        ev.approvals(from.exporter(), &mut |a| {
+            if a.id() == id {
+                held = Some(test(a));
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        });
+        held.unwrap_or(true)
+    })
 }
 
 fn tags_of(t: &Transfer, who: Who) -> u128 {
@@ -413,6 +629,26 @@ pub(super) fn consent_query<'a>(
     ))
 }
 
+/// The question a consent basis asks about one listed member of a batch.
+pub(super) fn member_consent_query<'a>(
+    p: &Program,
+    rule: &Rule,
+    t: &'a Transfer,
+    subject: &'a SubjectId,
+    min: ConsentKind,
+    informed: bool,
+) -> ConsentQuery<'a> {
+    ConsentQuery::new(
+        subject,
+        key_hash(subject.as_str()),
+        min,
+        informed,
+        t.key.at,
+        t.key.at_nanos,
+        scope_query(p, rule, t),
+    )
+}
+
 /// The question approval basis `b` asks about the act (none for another kind of basis).
 #[inline]
 pub(super) fn approval_query<'a>(
@@ -426,20 +662,24 @@ pub(super) fn approval_query<'a>(
         mechanisms,
         authority_hashes,
         mechanism_hashes,
+        clock,
     } = b
     else {
         return None;
     };
-    Some(ApprovalQuery::new(
-        t.data.exporter.id(),
-        t.key.exporter_hash,
-        authorities,
-        authority_hashes,
-        mechanisms.as_deref(),
-        mechanism_hashes.as_deref(),
-        t.key.at,
-        scope_query(p, rule, t),
-    ))
+    Some(
+        ApprovalQuery::new(
+            t.data.exporter.id(),
+            t.key.exporter_hash,
+            authorities,
+            authority_hashes,
+            mechanisms.as_deref(),
+            mechanism_hashes.as_deref(),
+            t.key.at,
+            scope_query(p, rule, t),
+        )
+        .with_clock(clock.as_deref()),
+    )
 }
 
 /// Whether the basis holds; pushes the evidence that makes it hold, if any (out of line, so
@@ -463,6 +703,25 @@ fn check_basis<E: Evidence + ?Sized>(
     let at = t.key.at;
     match b {
         Basis::Consent { min, informed } => {
+            if let Individuals::Bulk { subjects, .. } = t.data.data.individuals() {
+                // A batch that lists its members: each member's own consent (the batch is
+                // checked at build to list one id per individual).
+                if subjects.is_empty() {
+                    return false;
+                }
+                let from = evidence.len();
+                for s in subjects {
+                    let q = member_consent_query(p, rule, t, s, *min, *informed);
+                    match ev.find_consent(&q) {
+                        Some(id) => evidence.push(EvidenceRef::new(EvidenceKind::Consent, id)),
+                        None => {
+                            evidence.truncate(from);
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            }
             let Some(q) = consent_query(p, rule, t, *min, *informed) else {
                 return false;
             };
@@ -479,14 +738,11 @@ fn check_basis<E: Evidence + ?Sized>(
             let Some(r) = t.data.recipient.as_ref() else {
                 return false;
             };
-            if let Some(c) = r
-                .certifications()
-                .iter()
-                .find(|c| names.contains(c.name()) && c.is_valid_at(at))
-            {
+            let q = CertificationQuery::new(r.id(), t.key.recipient_hash, names, name_hashes, at)
+                .covering(scope_query(p, rule, t));
+            if let Some(c) = r.certifications().iter().find(|c| q.accepts(c)) {
                 return found(EvidenceKind::Certification, Some(c.id().clone()));
             }
-            let q = CertificationQuery::new(r.id(), t.key.recipient_hash, names, name_hashes, at);
             found(EvidenceKind::Certification, ev.find_certification(&q))
         }
         // Every purpose of the act must be one the basis names.
@@ -498,5 +754,6 @@ fn check_basis<E: Evidence + ?Sized>(
         }
         Basis::Tags { who, mask, .. } => tags_of(t, *who) & mask == *mask,
         Basis::Volume(v) => volume_including_act(p, v.counter, t, ev).is_some_and(|n| v.admits(n)),
+        Basis::InForce(period) => period.contains(at),
     }
 }

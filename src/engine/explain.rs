@@ -8,7 +8,7 @@ use super::decision::Effect;
 use super::evaluate::scope_query;
 use super::prepare::Transfer;
 use super::program::{Basis, Program, Rule};
-use super::report::{DecisionReport, MissingItem};
+use super::report::{DecisionReport, MissingItem, ObligationStatus};
 use crate::model::{Individuals, rfc3339};
 
 fn quoted_list<T: fmt::Display>(items: &[T], conj: &str) -> String {
@@ -56,14 +56,20 @@ pub(super) fn missing_item(p: &Program, rule: &Rule, b: &Basis, t: &Transfer) ->
                     s.id(),
                     act_scope(p, rule, t)
                 ),
+                Individuals::Bulk { subjects, .. } if !subjects.is_empty() => format!(
+                    "{min} consent{informed} of each of the batch's {} listed members {}, valid at {at}",
+                    subjects.len(),
+                    act_scope(p, rule, t)
+                ),
                 Individuals::Bulk { .. } => format!(
-                    "{min} consent{informed} of each individual: a consent basis needs one transfer per subject, not a bulk act"
+                    "{min} consent{informed} of each individual: list the batch's members (`subjects`) or send one transfer per subject"
                 ),
             }
         }
         Basis::Approval {
             authorities,
             mechanisms,
+            clock,
             ..
         } => {
             let mech = match mechanisms.as_deref() {
@@ -71,11 +77,35 @@ pub(super) fn missing_item(p: &Program, rule: &Rule, b: &Basis, t: &Transfer) ->
                 Some(m) => format!(" of mechanism {}", quoted_list(m, "or")),
                 None => String::new(),
             };
+            let mut timing = String::new();
+            if let Some(c) = clock {
+                if let Some(w) = &c.wait {
+                    timing.push_str(&format!(
+                        ", filed (`valid_from`) at least {} before the act",
+                        w.describe()
+                    ));
+                }
+                if let Some(v) = &c.valid_for {
+                    timing.push_str(&format!(", within its term of {}", v.describe()));
+                    if let Some(e) = &c.extension {
+                        timing.push_str(&format!(" (+ {} when extended)", e.describe()));
+                    }
+                }
+            }
             format!(
-                "approval by {}{mech} held by `{}` {}, valid at {at}",
+                "approval by {}{mech} held by `{}` {}, valid at {at}{timing}",
                 quoted_list(authorities, "or"),
                 t.data.exporter.id(),
                 act_scope(p, rule, t)
+            )
+        }
+        Basis::InForce(period) => {
+            let from = period.from.map(|f| format!(" from {}", rfc3339(f)));
+            let until = period.until.map(|u| format!(" until {}", rfc3339(u)));
+            format!(
+                "an act at {at} within the period this alternative is available:{}{}",
+                from.unwrap_or_default(),
+                until.unwrap_or_default()
             )
         }
         Basis::DestinationIn { label, .. } => format!(
@@ -166,6 +196,21 @@ impl fmt::Display for DecisionReport {
             }
             for o in &r.obligations {
                 write!(f, "\n      obligation `{}`: {}", o.id, o.summary)?;
+                if let Some(status) = o.status {
+                    let status = match status {
+                        ObligationStatus::Overdue | ObligationStatus::Breached => {
+                            status.as_str().to_uppercase()
+                        }
+                        _ => status.as_str().to_owned(),
+                    };
+                    write!(f, "\n        status: {status}")?;
+                    if let Some(id) = &o.fulfilled_by {
+                        write!(f, " (`{id}`)")?;
+                    }
+                    if let Some(d) = &o.deadline {
+                        write!(f, "; due {d}")?;
+                    }
+                }
             }
             if !r.missing.is_empty() {
                 write!(f, "\n      missing, any one of:")?;
@@ -229,6 +274,11 @@ mod tests {
                     id: "o".into(),
                     summary: "do it".into(),
                     cite: None,
+                    status: None,
+                    due: None,
+                    due_date: None,
+                    deadline: None,
+                    fulfilled_by: None,
                 }],
                 missing: Vec::new(),
             }],

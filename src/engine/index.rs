@@ -84,6 +84,25 @@ impl RuleIndex {
                 Some(Place::SubjectLocation) => k.location.map(|j| j.country),
                 None => continue,
             };
+            // A batch whose members are in several places: the rules keyed on each member's
+            // country (a rule may come twice; the caller de-duplicates).
+            let members = match KEY_PLACES.get(i) {
+                Some(Place::SubjectResidence) => k.residences.as_deref(),
+                Some(Place::SubjectLocation) => k.locations.as_deref(),
+                _ => None,
+            };
+            if let (None, Some(members), Some(place)) = (country, members, self.places.get(i)) {
+                for (n, (j, _)) in members.iter().enumerate() {
+                    let seen = members
+                        .get(..n)
+                        .is_some_and(|before| before.iter().any(|(b, _)| b.country == j.country));
+                    let list = place.get(op, Some(j.country));
+                    if !seen && !list.is_empty() {
+                        f(list, Facts::NONE);
+                    }
+                }
+                continue;
+            }
             if let Some(place) = self.places.get(i) {
                 let list = place.get(op, country);
                 if !list.is_empty() {

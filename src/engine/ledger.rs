@@ -7,11 +7,14 @@
 use super::Engine;
 use super::evaluate::conditions_hold;
 use super::prepare::Transfer;
-use super::program::{Counter, Program};
+use std::collections::BTreeMap;
+
+use super::program::{Cond, Counter, Program};
+use super::sets::{JRef, JSet};
 use crate::error::{StoreError, StoreErrorKind, TransferError, TransferErrorKind};
 use crate::evidence::{Counted, Evidence, LedgerEntry, MemoryEvidence, NoEvidence, VolumeQuery};
-use crate::model::Individuals;
-use crate::pack::ast::CountedIndividuals;
+use crate::model::{Individuals, Jurisdiction};
+use crate::pack::ast::{CountedIndividuals, Place, PlaceSet};
 
 /// The count of counter `id` for the transfer's exporter over the counter's window ending at
 /// the act, including the act itself: a subject already counted in the window adds nothing; a
@@ -38,6 +41,7 @@ pub(super) fn volume_including_act<E: Evidence + ?Sized>(
             t.data.data.individuals(),
             recorded.includes_subject,
         )
+        .min(members_concerned(p, c, t))
     } else {
         0
     };
@@ -50,12 +54,66 @@ fn counts(p: &Program, c: &Counter, t: &Transfer) -> bool {
 }
 
 /// What an act adds to a counter that counts `what`.
+/// How many of a batch's members the counter's conditions on the subjects' residence,
+/// location and citizenship can concern, from the counts per place the batch states: for each
+/// such condition, the members whose place meets it; the least of these (an upper bound when
+/// a counter tests several facts, or counts only sensitive data: never fewer than the true
+/// number). Every member for a single subject, a batch that states no places, or a counter
+/// that tests none of these facts.
+fn members_concerned(p: &Program, c: &Counter, t: &Transfer) -> u64 {
+    let Individuals::Bulk {
+        residence,
+        located_at_collection,
+        citizenships,
+        ..
+    } = t.data.data.individuals()
+    else {
+        return u64::MAX;
+    };
+    let at = t.key.at;
+    let meeting = |counts: &BTreeMap<Jurisdiction, u64>, meets: &dyn Fn(JRef) -> bool| {
+        counts
+            .iter()
+            .filter(|(j, _)| p.jref(**j).map_or(true, meets))
+            .fold(0u64, |a, (_, n)| a.saturating_add(*n))
+    };
+    let mut bound = u64::MAX;
+    for cond in &c.conds {
+        let share = match cond {
+            Cond::Place { place, set, negate } => {
+                let counts = match place {
+                    Place::SubjectResidence => residence,
+                    Place::SubjectLocation => located_at_collection,
+                    Place::Origin | Place::Destination | Place::CollectedIn => continue,
+                };
+                if counts.is_empty() {
+                    continue;
+                }
+                meeting(counts, &|j| set.holds(at, j).is_none_or(|m| m != *negate))
+            }
+            Cond::Places {
+                places: PlaceSet::SubjectCitizenship,
+                set,
+                negate,
+            } if !citizenships.is_empty() => meeting(citizenships, &|j| {
+                let mut one = JSet::default();
+                one.insert(j.id);
+                set.intersects(at, &one).is_none_or(|m| m != *negate)
+            }),
+            _ => continue,
+        };
+        bound = bound.min(share);
+    }
+    bound
+}
+
 fn act_individuals(what: CountedIndividuals, who: &Individuals, already: bool) -> u64 {
     match who {
         Individuals::One(_) => u64::from(!already),
         Individuals::Bulk {
             sensitive,
             non_sensitive,
+            ..
         } => match what {
             CountedIndividuals::Sensitive => *sensitive,
             CountedIndividuals::NonSensitive => *non_sensitive,
@@ -110,7 +168,9 @@ impl Engine {
                 let counted = match transfer.data().individuals() {
                     Individuals::One(s) => Counted::Subject(s.id().clone()),
                     who @ Individuals::Bulk { .. } => {
-                        match act_individuals(c.individuals, who, false) {
+                        match act_individuals(c.individuals, who, false)
+                            .min(members_concerned(p, c, transfer))
+                        {
                             0 => return None,
                             n => Counted::Individuals(n),
                         }

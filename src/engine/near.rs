@@ -9,9 +9,10 @@
 use super::prepare::Transfer;
 use super::program::{Basis, Program, Rule};
 use crate::engine::decision::EvidenceKind;
-use crate::engine::evaluate::{approval_query, consent_query};
+use crate::engine::evaluate::{approval_query, consent_query, member_consent_query};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::evidence::{CertificationQuery, Evidence, Mismatch};
+use crate::model::Individuals;
 use crate::model::{
     Approval, Category, Certification, Consent, EvidenceId, Purpose, Scope, closest,
 };
@@ -57,6 +58,29 @@ pub(super) fn near_misses<E: Evidence + ?Sized>(
     let at = t.key.at;
     match b {
         Basis::Consent { min, informed } => {
+            if let Individuals::Bulk { subjects, .. } = t.data.data.individuals() {
+                // Each listed member whose consents all fall short.
+                for s in subjects {
+                    let q = member_consent_query(p, rule, t, s, *min, *informed);
+                    if ev.find_consent(&q).is_some() {
+                        continue;
+                    }
+                    let mut stop = false;
+                    ev.consents(s, &mut |c: &Consent| {
+                        let flow = push(&mut out, EvidenceKind::Consent, c.id(), || {
+                            let mut reasons = q.mismatches(c);
+                            reasons.extend(p.unknown_in_scope(c.scope()));
+                            reasons
+                        });
+                        stop |= flow.is_break();
+                        flow
+                    });
+                    if stop {
+                        break;
+                    }
+                }
+                return out;
+            }
             let Some(q) = consent_query(p, rule, t, *min, *informed) else {
                 return out;
             };
@@ -104,7 +128,8 @@ pub(super) fn near_misses<E: Evidence + ?Sized>(
             let Some(r) = t.data.recipient.as_ref() else {
                 return out;
             };
-            let q = CertificationQuery::new(r.id(), t.key.recipient_hash, names, name_hashes, at);
+            let q = CertificationQuery::new(r.id(), t.key.recipient_hash, names, name_hashes, at)
+                .covering(super::evaluate::scope_query(p, rule, t));
             let mut explain = |c: &Certification| {
                 push(&mut out, EvidenceKind::Certification, c.id(), || {
                     let mut reasons = q.mismatches(c);
@@ -145,6 +170,7 @@ pub(super) fn near_misses<E: Evidence + ?Sized>(
         | Basis::PurposeIn { .. }
         | Basis::RecipientRoles { .. }
         | Basis::Tags { .. }
+        | Basis::InForce(_)
         | Basis::Volume(_) => {}
     }
     out

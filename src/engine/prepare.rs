@@ -79,6 +79,12 @@ pub(super) struct TransferKey {
     pub collected_in: JRef,
     pub residence: Option<JRef>,
     pub location: Option<JRef>,
+    /// A batch whose members reside in several places: each place and how many members
+    /// (`residence` is then `None`).
+    pub residences: Option<Box<[(JRef, u64)]>>,
+    /// A batch whose members were in several places at collection (`location` is then
+    /// `None`).
+    pub locations: Option<Box<[(JRef, u64)]>>,
     /// The dense id of each of the data's categories, in the data's order (at most 256: the
     /// data holds distinct categories, each one the engine declares).
     pub categories: SmallVec<[u16; 4]>,
@@ -95,6 +101,8 @@ fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> 
     let (categories, category_union) = categories(p, t.data.categories())?;
     let purposes = purposes(p, &t.purposes)?;
 
+    let mut residences = None;
+    let mut locations = None;
     let (residence, location, citizenships, minor) = match t.data.individuals() {
         Individuals::One(s) => (
             s.residence().map(|j| p.jref(j)).transpose()?,
@@ -102,7 +110,29 @@ fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> 
             (!s.citizenships().is_empty()).then(|| Box::new(jset(p, s.citizenships().iter()))),
             Some(s.is_minor()),
         ),
-        Individuals::Bulk { .. } => (None, None, None, None),
+        who @ Individuals::Bulk {
+            residence,
+            located_at_collection,
+            citizenships,
+            ..
+        } => {
+            who.check_composition()
+                .map_err(|m| TransferError::new(TransferErrorKind::InvalidValue, m))?;
+            let (one_r, many_r) = member_places(p, residence)?;
+            let (one_l, many_l) = member_places(p, located_at_collection)?;
+            residences = many_r;
+            locations = many_l;
+            let mut states = JSet::default();
+            for j in citizenships.keys() {
+                states.insert(p.jref(*j)?.id);
+            }
+            (
+                one_r,
+                one_l,
+                (!citizenships.is_empty()).then(|| Box::new(states)),
+                None,
+            )
+        }
     };
     let establishments = |party: &Party| {
         let s = party.establishments();
@@ -118,6 +148,8 @@ fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> 
         collected_in: p.jref(t.data.collected_in())?,
         residence,
         location,
+        residences,
+        locations,
         citizenships,
         exporter_est: establishments(&t.exporter),
         // With no recipient the exporter acts itself: the recipient is the exporter's own
@@ -187,8 +219,8 @@ fn stated(
 ) -> Result<(), TransferError> {
     for (fact, tester) in required {
         let is_stated = match fact {
-            Fact::SubjectResidence => k.residence.is_some(),
-            Fact::SubjectLocation => k.location.is_some(),
+            Fact::SubjectResidence => k.residence.is_some() || k.residences.is_some(),
+            Fact::SubjectLocation => k.location.is_some() || k.locations.is_some(),
             Fact::SubjectCitizenship => k.citizenships.is_some(),
             Fact::SubjectMinor => k.minor.is_some(),
             Fact::ExporterEstablishment => k.exporter_est.is_some(),
@@ -229,6 +261,27 @@ fn purposes(p: &Program, stated: &[Purpose]) -> Result<SmallVec<[Meaning; 2]>, T
 
 /// The set of dense ids of `places` (divisions no pack declares are left out: a set condition
 /// then tests their country, through the country's own membership).
+/// A batch's places with their counts: the one place every member shares, or each place when
+/// the members are in several (unstated: neither).
+#[allow(
+    clippy::type_complexity,
+    reason = "the pair is the key's two fields, filled together"
+)]
+fn member_places(
+    p: &Program,
+    counts: &std::collections::BTreeMap<Jurisdiction, u64>,
+) -> Result<(Option<JRef>, Option<Box<[(JRef, u64)]>>), TransferError> {
+    let places = counts
+        .iter()
+        .map(|(j, n)| Ok((p.jref(*j)?, *n)))
+        .collect::<Result<Vec<_>, TransferError>>()?;
+    Ok(match places.as_slice() {
+        [] => (None, None),
+        [(one, _)] => (Some(*one), None),
+        _ => (None, Some(places.into_boxed_slice())),
+    })
+}
+
 fn jset(p: &Program, places: impl Iterator<Item = Jurisdiction>) -> JSet {
     let mut set = JSet::default();
     for r in places.filter_map(|j| p.jref(j).ok()) {

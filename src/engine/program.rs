@@ -15,13 +15,11 @@ use super::index::RuleIndex;
 use super::sets::{CatSet, JRef, TimedSet};
 use crate::error::{TransferError, TransferErrorKind};
 use crate::model::{
-    Authority, COUNTRY_COUNT, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism,
-    Purpose, Role, Tag,
+    ApprovalClock, Authority, COUNTRY_COUNT, Category, CertificationName, ConsentKind,
+    Jurisdiction, Mechanism, Purpose, Role, Tag,
 };
 use crate::pack::ast::BasisKind;
-use crate::pack::ast::{
-    CountedIndividuals, Obligation, Period, Place, PlaceSet, TagOn, Who, WindowKind,
-};
+use crate::pack::ast::{self, CountedIndividuals, Period, Place, PlaceSet, TagOn, Who, WindowKind};
 
 /// The id, version and digest of a pack the program was compiled from.
 #[derive(Debug)]
@@ -62,13 +60,42 @@ pub(super) enum Cond {
     },
     CategoriesNot(CatSet),
     Volume(VolumeTest),
+    /// A data category falls under the set (inside `any_of` / `not`).
+    Categories(CatSet),
+    /// The act's data came under an approval from these authorities (and mechanisms).
+    CameUnder {
+        authorities: Vec<Authority>,
+        mechanisms: Option<Vec<Mechanism>>,
+    },
+    /// The act breaks (or keeps) the onward conditions its data came under.
+    OnwardBreached(bool),
+    /// One of the conjunctions holds.
+    AnyOf(Vec<Vec<Cond>>),
+    /// The conjunction does not hold.
+    Not(Vec<Cond>),
 }
 
 impl Cond {
+    /// Whether this condition, or one nested in it, reads the evidence store (the volume
+    /// ledger, the approvals an onward act's data came under).
+    pub(super) fn reads_evidence(&self) -> bool {
+        match self {
+            Cond::Volume(_) | Cond::CameUnder { .. } | Cond::OnwardBreached(_) => true,
+            Cond::AnyOf(branches) => branches.iter().flatten().any(Cond::reads_evidence),
+            Cond::Not(inner) => inner.iter().any(Cond::reads_evidence),
+            _ => false,
+        }
+    }
+
     /// The fact this condition reads that a transfer may leave unstated (none for facts every
     /// transfer states: operation, places of the act, categories, tags).
     pub(super) fn fact(&self) -> Facts {
         match self {
+            Cond::AnyOf(branches) => branches
+                .iter()
+                .flatten()
+                .fold(Facts::NONE, |f, c| f.union(c.fact())),
+            Cond::Not(inner) => inner.iter().fold(Facts::NONE, |f, c| f.union(c.fact())),
             Cond::Place { place, .. } => Facts::place(*place),
             Cond::Places { places, .. } => Facts::places(*places),
             Cond::Roles { .. } => Facts::of(Fact::RecipientRole),
@@ -78,6 +105,9 @@ impl Cond {
             | Cond::Tags { .. }
             | Cond::Bulk(_)
             | Cond::CategoriesNot(_)
+            | Cond::Categories(_)
+            | Cond::CameUnder { .. }
+            | Cond::OnwardBreached(_)
             | Cond::Volume(_) => Facts::NONE,
         }
     }
@@ -155,7 +185,11 @@ pub(super) enum Basis {
         /// `key_hash` of each authority and mechanism: the store compares these before names.
         authority_hashes: Vec<u64>,
         mechanism_hashes: Option<Vec<u64>>,
+        /// The pack's clock on the approval (a wait after filing, a term); `None`: none.
+        clock: Option<Box<ApprovalClock>>,
     },
+    /// The alternative is available only in this period (format 2 `in_force`).
+    InForce(Period),
     DestinationIn {
         set: TimedSet,
         label: Vec<String>,
@@ -190,7 +224,23 @@ impl Basis {
             Basis::RecipientRoles { .. } => BasisKind::RecipientRole,
             Basis::Tags { .. } => BasisKind::Tags,
             Basis::Volume(_) => BasisKind::Volume,
+            Basis::InForce(_) => BasisKind::InForce,
         }
+    }
+}
+
+/// A compiled obligation: the pack's, with the `key_hash` of each name of its fulfilment
+/// evidence (the store compares these before names).
+#[derive(Debug)]
+pub(super) struct Obligation {
+    pub def: ast::Obligation,
+    pub fulfil_hashes: Option<(Vec<u64>, Option<Vec<u64>>)>,
+}
+
+impl Obligation {
+    /// Whether the decision tracks where it stands (it has a deadline or fulfilment evidence).
+    pub(super) fn tracked(&self) -> bool {
+        self.def.due.is_some() || self.def.fulfilled_by.is_some()
     }
 }
 
@@ -223,6 +273,9 @@ pub(super) struct Rule {
     pub uses_evidence: bool,
     pub alts: Vec<Alternative>,
     pub obligations: Vec<Obligation>,
+    /// Whether an obligation of the rule or of an alternative is tracked (see
+    /// [`Obligation::tracked`]).
+    pub tracks_obligations: bool,
 }
 
 impl Rule {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::decision::{Effect, EvidenceRef, Fact, Verdict};
 pub use super::near::NearMiss;
-use crate::model::TransferBuilder;
+use crate::model::{EvidenceId, TransferBuilder};
 pub use crate::pack::ast::BasisKind;
 use crate::pack::ast::Obligation;
 
@@ -41,6 +41,28 @@ pub struct ObligationReport {
     /// Where the law says so, if the pack gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cite: Option<String>,
+    /// Where it stands at the act's instant, for an obligation the pack gives a deadline or
+    /// fulfilment evidence (`None` for one it gives neither).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ObligationStatus>,
+    /// The instant by which it must be done (exclusive), computed from the act or the
+    /// approval the pack names.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::serde_instant::option"
+    )]
+    pub due: Option<DateTime<Utc>>,
+    /// The last day to do it, at the offset of the pack's calendar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<chrono::NaiveDate>,
+    /// How the deadline is computed, said with its dates ("10 working days after approval
+    /// `sc-1` took effect (2025-02-28): by 2025-03-14").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// The evidence that fulfilled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilled_by: Option<EvidenceId>,
 }
 
 impl From<&Obligation> for ObligationReport {
@@ -49,7 +71,48 @@ impl From<&Obligation> for ObligationReport {
             id: o.id.clone(),
             summary: o.summary.clone(),
             cite: o.cite.clone(),
+            status: None,
+            due: None,
+            due_date: None,
+            deadline: None,
+            fulfilled_by: None,
         }
+    }
+}
+
+/// Where an obligation stands at the act's instant.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ObligationStatus {
+    /// Not yet done, and not yet due (or with no deadline).
+    Pending,
+    /// The evidence of its fulfilment (a filing, a notification) is held.
+    Fulfilled,
+    /// Not done, and its deadline has passed; the act stays lawful (the decision says so).
+    Overdue,
+    /// Not done, its deadline has passed, and the law makes the act unlawful for it: the
+    /// decision denies.
+    Breached,
+}
+
+impl ObligationStatus {
+    /// The name used in JSON and scenario files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObligationStatus::Pending => "pending",
+            ObligationStatus::Fulfilled => "fulfilled",
+            ObligationStatus::Overdue => "overdue",
+            ObligationStatus::Breached => "breached",
+        }
+    }
+}
+
+impl std::fmt::Display for ObligationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -156,9 +219,17 @@ impl DecisionReport {
     /// says: for a deny, those that prohibit or are unmet; for an allow, those satisfied.
     pub fn deciding_rules(&self) -> impl Iterator<Item = &RuleReport> + '_ {
         let want_allow = self.effect == Effect::Allow;
-        self.rules
-            .iter()
-            .filter(move |r| (r.verdict == Verdict::Satisfied) == want_allow)
+        self.rules.iter().filter(move |r| {
+            let breached = r
+                .obligations
+                .iter()
+                .any(|o| o.status == Some(ObligationStatus::Breached));
+            if want_allow {
+                r.verdict == Verdict::Satisfied
+            } else {
+                r.verdict != Verdict::Satisfied || breached
+            }
+        })
     }
 }
 

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApprovalQuery, CertificationQuery, ConsentQuery, ScopeQuery};
 use crate::model::{
-    Approval, Authority, Category, Certification, CertificationName, Consent, ConsentKind,
-    Jurisdiction, JurisdictionSet, Mechanism, Operation, OperationSet, PartyId, Purpose, Scope,
-    rfc3339,
+    Approval, Authority, Category, Certification, CertificationName, ClockMiss, Consent,
+    ConsentKind, Jurisdiction, JurisdictionSet, Mechanism, Operation, OperationSet, PartyId,
+    Purpose, Scope, Span, rfc3339,
 };
 
 /// One reason a piece of evidence does not make an act lawful under a basis.
@@ -107,6 +107,33 @@ pub enum Mismatch {
         /// The schemes the basis names.
         needed: Vec<CertificationName>,
     },
+    /// The pack's wait after the approval's `valid_from` (a filing date) is not over at the
+    /// act.
+    Waiting {
+        /// The wait, said (`10 working days`).
+        wait: String,
+        /// Its last day, at the calendar's offset.
+        last_day: chrono::NaiveDate,
+        /// The first instant the approval counts.
+        ends: DateTime<Utc>,
+    },
+    /// The pack's term for the approval (from its `valid_from`, with any extension) ran out at
+    /// or before the act.
+    TermOver {
+        /// The term, said (`3 years`, or `3 years + 3 years` when extended).
+        term: String,
+        /// When it ended.
+        ended: DateTime<Utc>,
+    },
+    /// A certification whose scope does not cover one of the act's categories.
+    CertifiedFor {
+        /// The act's category.
+        needed: Category,
+        /// The categories the certification is limited to (empty: all).
+        covers: Vec<Category>,
+        /// The categories it excludes.
+        excludes: Vec<Category>,
+    },
     /// Held by another party than the one the basis needs.
     HeldBy {
         /// Who holds it.
@@ -146,6 +173,9 @@ impl Mismatch {
             Mismatch::Mechanism { .. } => "mechanism",
             Mismatch::Scheme { .. } => "scheme",
             Mismatch::HeldBy { .. } => "held_by",
+            Mismatch::Waiting { .. } => "waiting",
+            Mismatch::CertifiedFor { .. } => "certified_for",
+            Mismatch::TermOver { .. } => "term_over",
             Mismatch::UnknownName { .. } => "unknown_name",
         }
     }
@@ -164,6 +194,32 @@ impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Mismatch::NotYetValid { from } => write!(f, "not valid until {}", rfc3339(*from)),
+            Mismatch::Waiting {
+                wait,
+                last_day,
+                ends,
+            } => write!(
+                f,
+                "the wait of {wait} after it was filed ends {last_day}: it counts from {}",
+                rfc3339(*ends)
+            ),
+            Mismatch::CertifiedFor {
+                needed,
+                covers,
+                excludes,
+            } => {
+                write!(f, "does not cover `{needed}`")?;
+                if !covers.is_empty() {
+                    write!(f, " (certified for {} only)", list(covers))?;
+                }
+                if !excludes.is_empty() {
+                    write!(f, " (excludes {})", list(excludes))?;
+                }
+                Ok(())
+            }
+            Mismatch::TermOver { term, ended } => {
+                write!(f, "its term of {term} ended at {}", rfc3339(*ended))
+            }
             Mismatch::Expired { at } => write!(f, "expired at {}", rfc3339(*at)),
             Mismatch::Withdrawn { at } => write!(f, "withdrawn at {}", rfc3339(*at)),
             Mismatch::Revoked { at } => write!(f, "revoked at {}", rfc3339(*at)),
@@ -349,6 +405,32 @@ impl ApprovalQuery<'_> {
                 .map(|at| Mismatch::Revoked { at }),
             &mut out,
         );
+        if let Some(clock) = self.clock {
+            let extended = a.extension_end().is_some();
+            match clock.miss(a.valid_from(), extended, self.at) {
+                Some(ClockMiss::Waiting(ends)) => out.push(Mismatch::Waiting {
+                    wait: clock.wait.as_ref().map_or_else(String::new, Span::describe),
+                    last_day: clock
+                        .wait
+                        .as_ref()
+                        .and_then(|w| w.last_day(a.valid_from()))
+                        .unwrap_or(chrono::NaiveDate::MAX),
+                    ends,
+                }),
+                Some(ClockMiss::TermOver(ended)) => {
+                    let term = clock
+                        .valid_for
+                        .as_ref()
+                        .map_or_else(String::new, Span::describe);
+                    let term = match (&clock.extension, extended) {
+                        (Some(e), true) => format!("{term} + {}", e.describe()),
+                        _ => term,
+                    };
+                    out.push(Mismatch::TermOver { term, ended });
+                }
+                None => {}
+            }
+        }
         out.extend(self.scope.mismatches(a.scope()));
         out
     }
@@ -375,6 +457,15 @@ impl CertificationQuery<'_> {
                 .map(|at| Mismatch::Revoked { at }),
             &mut out,
         );
+        if let Some(scope) = &self.scope {
+            for needed in scope.categories().filter(|k| !c.covers_category(k)) {
+                out.push(Mismatch::CertifiedFor {
+                    needed: needed.clone(),
+                    covers: c.covers().to_vec(),
+                    excludes: c.excludes().to_vec(),
+                });
+            }
+        }
         out
     }
 }

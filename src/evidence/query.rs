@@ -15,9 +15,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Approval, Authority, Category, Certification, CertificationName, Consent, ConsentKind,
-    Jurisdiction, Mechanism, Operation, Party, PartyId, Purpose, Scope, SubjectId, TransferData,
-    purposes_covered,
+    Approval, ApprovalClock, Authority, Category, Certification, CertificationName, Consent,
+    ConsentKind, Jurisdiction, Mechanism, Operation, Party, PartyId, Purpose, Scope, SubjectId,
+    TransferData, purposes_covered,
 };
 
 /// Which of an act's categories a scope must cover: bit `i` for category `i` of the data.
@@ -223,9 +223,27 @@ pub struct ApprovalQuery<'a> {
     pub(super) mechanism_hashes: Option<&'a [u64]>,
     pub(super) at: DateTime<Utc>,
     pub(super) scope: ScopeQuery<'a>,
+    /// The pack's clock on the approval: a wait after `valid_from`, a term.
+    pub(super) clock: Option<&'a ApprovalClock>,
 }
 
 impl<'a> ApprovalQuery<'a> {
+    /// The same question, with the pack's clock on the approval.
+    pub(crate) fn with_clock(mut self, clock: Option<&'a ApprovalClock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Whether the pack's clock admits `a` at the act's instant (always, without a clock): its
+    /// wait after `valid_from` is over and its term (with any extension) is not.
+    #[must_use]
+    pub fn timely(&self, a: &Approval) -> bool {
+        self.clock.is_none_or(|c| {
+            c.miss(a.valid_from(), a.extension_end().is_some(), self.at)
+                .is_none()
+        })
+    }
+
     /// The question for `holder` (whose id hashes to `holder_hash`): `authorities` and
     /// `mechanisms` with their `key_hash`es, in the same order.
     #[allow(
@@ -251,6 +269,7 @@ impl<'a> ApprovalQuery<'a> {
             mechanism_hashes,
             at,
             scope,
+            clock: None,
         }
     }
 
@@ -288,6 +307,7 @@ impl<'a> ApprovalQuery<'a> {
             && self.authorities.contains(a.authority())
             && self.mechanisms.is_none_or(|m| m.contains(a.mechanism()))
             && a.is_valid_at(self.at)
+            && self.timely(a)
             && self.scope.covered_by(a.scope())
     }
 }
@@ -302,6 +322,8 @@ pub struct CertificationQuery<'a> {
     /// `key_hash` of each name, in the same order.
     pub(super) name_hashes: &'a [u64],
     pub(super) at: DateTime<Utc>,
+    /// The act's categories the certification must cover (none: any).
+    pub(super) scope: Option<ScopeQuery<'a>>,
 }
 
 impl<'a> CertificationQuery<'a> {
@@ -320,7 +342,23 @@ impl<'a> CertificationQuery<'a> {
             names,
             name_hashes,
             at,
+            scope: None,
         }
+    }
+
+    /// The same question, asking also that the certification cover the categories `scope`
+    /// names (those that made the rule apply).
+    pub(crate) fn covering(mut self, scope: ScopeQuery<'a>) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+
+    /// Whether `c`'s category scope covers the act's categories (always, without a scope).
+    #[must_use]
+    pub fn covers(&self, c: &Certification) -> bool {
+        self.scope
+            .as_ref()
+            .is_none_or(|s| s.categories().all(|k| c.covers_category(k)))
     }
 
     /// The party that must hold the certification (the recipient).
@@ -342,6 +380,6 @@ impl<'a> CertificationQuery<'a> {
     /// Whether `c` answers the query: a listed certification, valid at [`at`](Self::at).
     #[must_use]
     pub fn accepts(&self, c: &Certification) -> bool {
-        self.names.contains(c.name()) && c.is_valid_at(self.at)
+        self.names.contains(c.name()) && c.is_valid_at(self.at) && self.covers(c)
     }
 }

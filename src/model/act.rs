@@ -1,5 +1,6 @@
 //! Operations, roles, subjects, parties and data items.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -192,6 +193,13 @@ pub struct Certification {
     valid_until: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     revoked_at: Option<DateTime<Utc>>,
+    /// The categories it covers (with what lies below them); empty: every category.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    covers: Vec<Category>,
+    /// Categories it does not cover (with what lies below them): a certification of non-HR
+    /// data excludes `personal.employment`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    excludes: Vec<Category>,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -206,12 +214,18 @@ struct CertificationSpec {
     valid_until: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "serde_instant::option")]
     revoked_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    covers: Vec<Category>,
+    #[serde(default)]
+    excludes: Vec<Category>,
 }
 
 impl TryFrom<CertificationSpec> for Certification {
     type Error = ModelError;
     fn try_from(s: CertificationSpec) -> Result<Self, ModelError> {
-        let c = Certification::new(s.id, s.name, s.valid_from, s.valid_until)?;
+        let c = Certification::new(s.id, s.name, s.valid_from, s.valid_until)?
+            .covering(s.covers)
+            .excluding(s.excludes);
         match s.revoked_at {
             Some(at) => c.revoked(at),
             None => Ok(c),
@@ -258,7 +272,54 @@ impl Certification {
             valid_from,
             valid_until,
             revoked_at: None,
+            covers: Vec::new(),
+            excludes: Vec::new(),
         })
+    }
+
+    /// The same certification, limited to these categories (and what lies below them).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crossborder::Certification;
+    /// let from = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    /// let non_hr = Certification::new("dpf-1".parse()?, "eu-us-dpf".parse()?, from, None)?
+    ///     .excluding(["personal.employment".parse()?]);
+    /// assert!(non_hr.covers_category(&"personal.contact".parse()?));
+    /// assert!(!non_hr.covers_category(&"personal.employment".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn covering(mut self, categories: impl IntoIterator<Item = Category>) -> Self {
+        self.covers.extend(categories);
+        self
+    }
+
+    /// The same certification, not covering these categories (and what lies below them).
+    #[must_use]
+    pub fn excluding(mut self, categories: impl IntoIterator<Item = Category>) -> Self {
+        self.excludes.extend(categories);
+        self
+    }
+
+    /// The categories it is limited to (empty: every category).
+    #[must_use]
+    pub fn covers(&self) -> &[Category] {
+        &self.covers
+    }
+
+    /// The categories it excludes.
+    #[must_use]
+    pub fn excludes(&self) -> &[Category] {
+        &self.excludes
+    }
+
+    /// Whether it covers category `c`: listed in (or below one of) `covers` when that is not
+    /// empty, and not in (or below) one of `excludes`.
+    #[must_use]
+    pub fn covers_category(&self, c: &Category) -> bool {
+        (self.covers.is_empty() || self.covers.iter().any(|k| c.falls_under(k)))
+            && !self.excludes.iter().any(|k| c.falls_under(k))
     }
 
     /// The same certification, revoked from `at` on.
@@ -519,7 +580,116 @@ pub enum Individuals {
         sensitive: u64,
         /// Individuals whose data in the batch is not sensitive.
         non_sensitive: u64,
+        /// Where the members reside: each place with how many of them (the counts add up to
+        /// the batch). Unstated: every member's residence is unknown.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        residence: BTreeMap<Jurisdiction, u64>,
+        /// Where the members were when their data was collected (the counts add up to the
+        /// batch).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        located_at_collection: BTreeMap<Jurisdiction, u64>,
+        /// The members' citizenships: each state with how many of its citizens the batch
+        /// holds (every member counted at least once; a dual citizen under each state).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        citizenships: BTreeMap<Jurisdiction, u64>,
+        /// The members by id, one per individual, where a basis needs per-subject evidence (each
+        /// member's consent).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        subjects: Vec<SubjectId>,
     },
+}
+
+impl Individuals {
+    /// How many individuals: 1, or the batch's size.
+    #[must_use]
+    pub fn count(&self) -> u64 {
+        match self {
+            Individuals::One(_) => 1,
+            Individuals::Bulk {
+                sensitive,
+                non_sensitive,
+                ..
+            } => sensitive.saturating_add(*non_sensitive),
+        }
+    }
+
+    /// Whether a batch's stated composition is consistent: residence and location counts add
+    /// up to the batch, every citizenship count is at most the batch and together they count
+    /// every member, and listed members are one per individual, each once. The error says
+    /// which statement is off.
+    pub(crate) fn check_composition(&self) -> Result<(), String> {
+        let Individuals::Bulk {
+            residence,
+            located_at_collection,
+            citizenships,
+            subjects,
+            ..
+        } = self
+        else {
+            return Ok(());
+        };
+        let total = self.count();
+        let sum =
+            |m: &BTreeMap<Jurisdiction, u64>| m.values().fold(0u64, |a, n| a.saturating_add(*n));
+        for (field, m) in [
+            ("residence", residence),
+            ("located_at_collection", located_at_collection),
+        ] {
+            if !m.is_empty() && sum(m) != total {
+                return Err(format!(
+                    "the batch's `{field}` counts add up to {}, but it holds {total} individuals: state every member's place (or leave `{field}` out, and rules keyed on it apply on an assumption)",
+                    sum(m)
+                ));
+            }
+        }
+        if let Some((j, n)) = citizenships.iter().find(|(_, n)| **n > total) {
+            return Err(format!(
+                "the batch's `citizenships` count {n} citizens of `{j}`, more than the {total} individuals it holds"
+            ));
+        }
+        if !citizenships.is_empty() && sum(citizenships) < total {
+            return Err(format!(
+                "the batch's `citizenships` counts add up to {}, fewer than its {total} individuals: count every member under each state of which they are a citizen (or leave `citizenships` out)",
+                sum(citizenships)
+            ));
+        }
+        if let Some((j, _)) = residence
+            .iter()
+            .chain(located_at_collection)
+            .chain(citizenships)
+            .find(|(_, n)| **n == 0)
+        {
+            return Err(format!(
+                "the batch states 0 members for `{j}`: leave the place out"
+            ));
+        }
+        if !subjects.is_empty() {
+            if subjects.len() as u64 != total {
+                return Err(format!(
+                    "the batch lists {} members in `subjects`, but it holds {total} individuals: list every member, or none",
+                    subjects.len()
+                ));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            if let Some(dup) = subjects.iter().find(|s| !seen.insert(*s)) {
+                return Err(format!(
+                    "the batch lists member `{dup}` twice in `subjects`"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds counts per place, summing repeated places.
+fn add_counts(
+    to: &mut BTreeMap<Jurisdiction, u64>,
+    places: impl IntoIterator<Item = (Jurisdiction, u64)>,
+) {
+    for (j, n) in places {
+        let e = to.entry(j).or_insert(0);
+        *e = e.saturating_add(n);
+    }
 }
 
 /// The data an act concerns: its categories, where it was collected, and whose it is.
@@ -571,8 +741,71 @@ impl DataItem {
             individuals: Individuals::Bulk {
                 sensitive,
                 non_sensitive,
+                residence: BTreeMap::new(),
+                located_at_collection: BTreeMap::new(),
+                citizenships: BTreeMap::new(),
+                subjects: Vec::new(),
             },
         }
+    }
+
+    /// The same batch, with where its members reside: each place and how many members (the
+    /// counts must add up to the batch when the transfer is built).
+    ///
+    /// ```
+    /// use crossborder::DataItem;
+    /// let batch = DataItem::bulk(["personal.contact".parse()?], "SG".parse()?, 0, 1000)
+    ///     .members_resident([("SG".parse()?, 900), ("MY".parse()?, 100)]);
+    /// assert_eq!(batch.individuals().count(), 1000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn members_resident(
+        mut self,
+        places: impl IntoIterator<Item = (Jurisdiction, u64)>,
+    ) -> Self {
+        if let Individuals::Bulk { residence, .. } = &mut self.individuals {
+            add_counts(residence, places);
+        }
+        self
+    }
+
+    /// The same batch, with where its members were when their data was collected.
+    #[must_use]
+    pub fn members_located(
+        mut self,
+        places: impl IntoIterator<Item = (Jurisdiction, u64)>,
+    ) -> Self {
+        if let Individuals::Bulk {
+            located_at_collection,
+            ..
+        } = &mut self.individuals
+        {
+            add_counts(located_at_collection, places);
+        }
+        self
+    }
+
+    /// The same batch, with its members' citizenships (a dual citizen counted under each).
+    #[must_use]
+    pub fn members_citizens(
+        mut self,
+        states: impl IntoIterator<Item = (Jurisdiction, u64)>,
+    ) -> Self {
+        if let Individuals::Bulk { citizenships, .. } = &mut self.individuals {
+            add_counts(citizenships, states);
+        }
+        self
+    }
+
+    /// The same batch, with its members listed by id (one per individual), so that bases that
+    /// need per-subject evidence (each member's consent) can be answered.
+    #[must_use]
+    pub fn members(mut self, ids: impl IntoIterator<Item = SubjectId>) -> Self {
+        if let Individuals::Bulk { subjects, .. } = &mut self.individuals {
+            subjects.extend(ids);
+        }
+        self
     }
 
     /// The categories (at least one once the transfer is built).

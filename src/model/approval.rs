@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::instant::{before_start, serde_instant};
-use super::{Authority, EvidenceId, Mechanism, PartyId, Scope, rfc3339};
+use super::{Authority, EvidenceId, Jurisdiction, Mechanism, PartyId, Purpose, Scope, rfc3339};
 use crate::error::{ModelError, ModelErrorKind};
 
 /// An authority's approval of a transfer mechanism, held by an exporter: a CAC security
@@ -45,6 +45,71 @@ pub struct Approval {
     revoked_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     volume_cap: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    onward: Option<Onward>,
+}
+
+/// Conditions a mechanism attaches to the data it carries, which bind every onward act of that
+/// data (a contract that bars onward transfer outside a region, a purpose limitation). An act
+/// names the evidence its data came under with [`CameFrom`](crate::CameFrom); a pack rule on
+/// `breaks_onward_limits` then judges it.
+///
+/// ```
+/// use crossborder::Onward;
+/// let gba_only: Onward = serde_json::from_str(r#"{ "destinations": ["HK", "CN-GD"] }"#)?;
+/// assert!(gba_only.purposes().is_empty());
+/// assert!(gba_only.allows_destination("CN-GD".parse()?));
+/// assert!(!gba_only.allows_destination("US".parse()?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Onward {
+    /// Where onward acts may send the data (unset: anywhere); a country covers its
+    /// divisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    destinations: Option<Vec<Jurisdiction>>,
+    /// The purposes onward acts may serve (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    purposes: Vec<Purpose>,
+}
+
+impl Onward {
+    /// Onward acts only to these places (a country covers its divisions).
+    #[must_use]
+    pub fn only_to(mut self, places: impl IntoIterator<Item = Jurisdiction>) -> Self {
+        self.destinations
+            .get_or_insert_with(Vec::new)
+            .extend(places);
+        self
+    }
+    /// Onward acts only for these purposes.
+    #[must_use]
+    pub fn only_for(mut self, purposes: impl IntoIterator<Item = Purpose>) -> Self {
+        self.purposes.extend(purposes);
+        self
+    }
+    /// Where onward acts may send the data, if limited.
+    #[must_use]
+    pub fn destinations(&self) -> Option<&[Jurisdiction]> {
+        self.destinations.as_deref()
+    }
+
+    /// Whether an onward act may send the data to `place`: no limit, or `place` is listed or
+    /// lies in a listed country.
+    #[must_use]
+    pub fn allows_destination(&self, place: Jurisdiction) -> bool {
+        self.destinations.as_ref().is_none_or(|list| {
+            list.iter()
+                .any(|l| *l == place || (!l.is_subdivision() && place.country() == *l))
+        })
+    }
+    /// The purposes onward acts may serve (empty: any).
+    #[must_use]
+    pub fn purposes(&self) -> &[Purpose] {
+        &self.purposes
+    }
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -66,6 +131,8 @@ struct ApprovalSpec {
     revoked_at: Option<DateTime<Utc>>,
     #[serde(default)]
     volume_cap: Option<u64>,
+    #[serde(default)]
+    onward: Option<Onward>,
 }
 
 impl TryFrom<ApprovalSpec> for Approval {
@@ -89,6 +156,7 @@ impl TryFrom<ApprovalSpec> for Approval {
             a = a.revoked(r)?;
         }
         a.volume_cap = s.volume_cap;
+        a.onward = s.onward;
         Ok(a)
     }
 }
@@ -127,6 +195,7 @@ impl Approval {
             extended_until: None,
             revoked_at: None,
             volume_cap: None,
+            onward: None,
         })
     }
 
@@ -196,6 +265,19 @@ impl Approval {
         Ok(self)
     }
 
+    /// The same approval, attaching `onward` conditions to the data it carries.
+    #[must_use]
+    pub fn with_onward(mut self, onward: Onward) -> Self {
+        self.onward = Some(onward);
+        self
+    }
+
+    /// The conditions it attaches to onward acts of the data it carries, if any.
+    #[must_use]
+    pub fn onward(&self) -> Option<&Onward> {
+        self.onward.as_ref()
+    }
+
     /// The same approval, limited to `cap` individuals (recorded; enforced by volume rules).
     #[must_use]
     pub fn with_volume_cap(mut self, cap: u64) -> Self {
@@ -237,6 +319,12 @@ impl Approval {
     #[must_use]
     pub fn ends_at(&self) -> Option<DateTime<Utc>> {
         self.extended_until.or(self.valid_until)
+    }
+    /// The end of its extension, if it was extended (a pack's `extension` clock counts only
+    /// for an approval recorded as extended).
+    #[must_use]
+    pub fn extension_end(&self) -> Option<DateTime<Utc>> {
+        self.extended_until
     }
     /// When it was revoked, if it was.
     #[must_use]

@@ -56,6 +56,7 @@ macro_rules! name_enum {
 
 mod act;
 mod approval;
+mod clock;
 mod consent;
 mod instant;
 mod json;
@@ -71,7 +72,8 @@ mod suggest;
 pub use act::{
     Certification, DataItem, Individuals, Operation, OperationSet, Party, Role, Subject,
 };
-pub use approval::Approval;
+pub use approval::{Approval, Onward};
+pub(crate) use clock::{ApprovalClock, Calendar, ClockMiss, Span, Unit};
 pub use consent::{Consent, ConsentKind};
 pub(crate) use instant::{rfc3339, serde_instant};
 pub(crate) use json::from_json;
@@ -83,8 +85,8 @@ pub use names::{
     Authority, Category, CertificationName, EvidenceId, MAX_ID_LEN, MAX_NAME_LEN, Mechanism,
     PartyId, Purpose, SubjectId, Tag,
 };
-pub use request::TransferBuilder;
 pub(crate) use request::TransferData;
+pub use request::{CameFrom, TransferBuilder};
 pub use scope::Scope;
 pub(crate) use scope::purposes_covered;
 pub use status::Status;

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::instant::serde_instant;
 use super::{
-    DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, Purpose, Subject, Tag,
-    rfc3339,
+    DataItem, EvidenceId, Individuals, Jurisdiction, Operation, Party, PartyId, Purpose, Subject,
+    Tag, rfc3339,
 };
 use crate::error::{TransferError, TransferErrorKind};
 
@@ -76,12 +76,70 @@ pub struct TransferBuilder {
     purposes: Vec<Purpose>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<Tag>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    came_from: Option<CameFrom>,
     #[serde(
         default,
         deserialize_with = "serde_instant::option",
         skip_serializing_if = "Option::is_none"
     )]
     at: Option<DateTime<Utc>>,
+}
+
+/// Where an onward act's data came from: the earlier act's exporter, and the evidence
+/// (approvals it holds: a contract, a filed clause set) that carried the earlier act. The
+/// conditions those approvals attach to onward acts ([`Onward`](crate::Onward)), and rules
+/// on the mechanism the data came under, apply to this act.
+///
+/// ```
+/// use crossborder::CameFrom;
+/// let from = CameFrom::new("acme-cn".parse()?, ["gba-1".parse()?]).transfer("t-1".parse()?);
+/// assert_eq!(from.under().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameFrom {
+    /// The earlier act's id, if the host gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transfer: Option<EvidenceId>,
+    /// Who exported the data in the earlier act (and holds the approvals named in `under`).
+    exporter: PartyId,
+    /// The approvals that carried the earlier act.
+    under: Vec<EvidenceId>,
+}
+
+impl CameFrom {
+    /// Data exported by `exporter` under the approvals `under`.
+    pub fn new(exporter: PartyId, under: impl IntoIterator<Item = EvidenceId>) -> Self {
+        CameFrom {
+            transfer: None,
+            exporter,
+            under: under.into_iter().collect(),
+        }
+    }
+    /// The same, naming the earlier act.
+    #[must_use]
+    pub fn transfer(mut self, id: EvidenceId) -> Self {
+        self.transfer = Some(id);
+        self
+    }
+    /// The earlier act's id, if given.
+    #[must_use]
+    pub fn transfer_id(&self) -> Option<&EvidenceId> {
+        self.transfer.as_ref()
+    }
+    /// The earlier act's exporter.
+    #[must_use]
+    pub fn exporter(&self) -> &PartyId {
+        &self.exporter
+    }
+    /// The approvals that carried the earlier act.
+    #[must_use]
+    pub fn under(&self) -> &[EvidenceId] {
+        &self.under
+    }
 }
 
 /// One purpose, or a list of them.
@@ -247,6 +305,20 @@ impl TransferBuilder {
         }
         self
     }
+    /// States that this is an onward act of data that came from an earlier act (see
+    /// [`CameFrom`]).
+    #[must_use]
+    pub fn came_from(mut self, from: CameFrom) -> Self {
+        self.came_from = Some(from);
+        self
+    }
+
+    /// Where an onward act's data came from, as stated.
+    #[must_use]
+    pub fn stated_came_from(&self) -> Option<&CameFrom> {
+        self.came_from.as_ref()
+    }
+
     /// Adds a transfer tag (`systematic`, ...) declared by an enabled pack.
     #[must_use]
     pub fn tag(mut self, t: Tag) -> Self {
@@ -287,6 +359,7 @@ impl TransferBuilder {
             recipient: self.recipient,
             purposes: self.purposes,
             tags: self.tags,
+            came_from: self.came_from,
             at,
         })
     }
@@ -307,6 +380,8 @@ pub(crate) struct TransferData {
     /// The purposes stated (none: unknown), each once.
     pub purposes: Vec<Purpose>,
     pub tags: Vec<Tag>,
+    /// For an onward act, where its data came from.
+    pub came_from: Option<CameFrom>,
     pub at: DateTime<Utc>,
 }
 
@@ -323,6 +398,7 @@ impl TransferData {
             recipient: self.recipient.clone(),
             purposes: self.purposes.clone(),
             tags: self.tags.clone(),
+            came_from: self.came_from.clone(),
             at: Some(self.at),
         }
     }
@@ -345,6 +421,7 @@ impl fmt::Display for TransferData {
             Individuals::Bulk {
                 sensitive,
                 non_sensitive,
+                ..
             } => write!(
                 f,
                 " about {} individuals ({sensitive} sensitive)",

@@ -12,8 +12,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Authority, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism, OperationSet,
-    Purpose, Role, Tag,
+    ApprovalClock, Authority, Category, CertificationName, ConsentKind, Jurisdiction, Mechanism,
+    OperationSet, Purpose, Role, Span, Tag,
 };
 
 /// A half-open validity window `[from, until)`; `None` is unbounded.
@@ -167,6 +167,41 @@ pub(crate) enum Cond {
     },
     CategoriesNot(Vec<Category>),
     Volume(Volume),
+    /// Format 2, inside `any_of` and `not`: a data category falls under a listed one.
+    Categories(Vec<Category>),
+    /// Format 2: the act's data came under an approval from one of these authorities (of
+    /// one of these mechanisms).
+    CameUnder {
+        authorities: Vec<Authority>,
+        mechanisms: Option<Vec<Mechanism>>,
+    },
+    /// Format 2: the act breaks (`true`) or keeps (`false`) the onward conditions an approval
+    /// its data came under attaches.
+    OnwardBreached(bool),
+    /// Format 2: one of the conjunctions holds.
+    AnyOf(Vec<Vec<Cond>>),
+    /// Format 2: the conjunction does not hold.
+    Not(Vec<Cond>),
+}
+
+impl Cond {
+    /// This condition and every condition nested in it.
+    pub(crate) fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Cond)) {
+        f(self);
+        match self {
+            Cond::AnyOf(branches) => {
+                for c in branches.iter().flatten() {
+                    c.walk(f);
+                }
+            }
+            Cond::Not(inner) => {
+                for c in inner {
+                    c.walk(f);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A test on a counter: the count including the act lies in `[at_least, below)`.
@@ -198,6 +233,7 @@ pub(crate) enum Basis {
     Approval {
         authorities: Vec<Authority>,
         mechanisms: Option<Vec<Mechanism>>,
+        clock: ApprovalClock,
     },
     DestinationIn(Vec<JurRef>),
     RecipientCertified(Vec<CertificationName>),
@@ -234,6 +270,8 @@ pub enum BasisKind {
     Tags,
     /// A volume counter's count in a range.
     Volume,
+    /// The alternative's own period (format 2 `in_force`).
+    InForce,
 }
 
 impl BasisKind {
@@ -249,6 +287,7 @@ impl BasisKind {
             BasisKind::RecipientRole => "recipient_role",
             BasisKind::Tags => "tags",
             BasisKind::Volume => "volume",
+            BasisKind::InForce => "in_force",
         }
     }
 
@@ -262,6 +301,7 @@ impl BasisKind {
             | BasisKind::Certification
             | BasisKind::Volume => true,
             BasisKind::Destination
+            | BasisKind::InForce
             | BasisKind::Purpose
             | BasisKind::RecipientRole
             | BasisKind::Tags => false,
@@ -281,6 +321,19 @@ pub(crate) struct Obligation {
     pub id: String,
     pub summary: String,
     pub cite: Option<String>,
+    /// When it falls due: a span after the act or after the satisfying approval.
+    pub due: Option<(DueFrom, Span)>,
+    /// The evidence (an approval record held by the exporter) that fulfils it.
+    pub fulfilled_by: Option<(Vec<Authority>, Option<Vec<Mechanism>>)>,
+    /// Once overdue, the act is unlawful (breached: the decision denies).
+    pub unlawful_when_overdue: bool,
+}
+
+/// What an obligation's deadline counts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DueFrom {
+    Act,
+    Approval,
 }
 
 /// One way to satisfy a requirement.
@@ -288,6 +341,10 @@ pub(crate) struct Obligation {
 pub(crate) struct Alternative {
     pub name: String,
     pub summary: Option<String>,
+    /// When the alternative is available (format 2).
+    pub in_force: Period,
+    /// The option that switches the alternative on (`(name, true)`) or off (format 2).
+    pub gate: Option<(String, bool)>,
     pub bases: Vec<Basis>,
     pub obligations: Vec<Obligation>,
 }
@@ -332,6 +389,12 @@ pub(crate) struct OptionDef {
 /// A validated pack: every reference resolved, every value typed.
 #[derive(Clone, Debug)]
 pub(crate) struct Ast {
+    /// The format the pack was written in.
+    #[allow(
+        dead_code,
+        reason = "kept for diagnostics and future format migrations"
+    )]
+    pub format: u32,
     pub id: String,
     pub version: String,
     pub effective: Period,
@@ -350,17 +413,26 @@ impl Ast {
     /// of other packs they name).
     pub(crate) fn jur_refs(&self) -> impl Iterator<Item = &JurRef> {
         fn cond_lists(conds: &[Cond]) -> impl Iterator<Item = &JurRef> {
-            conds.iter().flat_map(|c| match c {
-                Cond::Place { list, .. } | Cond::Places { list, .. } => list.as_slice(),
-                Cond::Ops(_)
-                | Cond::Roles { .. }
-                | Cond::Tags { .. }
-                | Cond::Minor(_)
-                | Cond::Bulk(_)
-                | Cond::Purposes { .. }
-                | Cond::CategoriesNot(_)
-                | Cond::Volume(_) => &[],
-            })
+            let mut out: Vec<&JurRef> = Vec::new();
+            for c in conds {
+                c.walk(&mut |c| match c {
+                    Cond::Place { list, .. } | Cond::Places { list, .. } => out.extend(list),
+                    Cond::Ops(_)
+                    | Cond::Roles { .. }
+                    | Cond::Tags { .. }
+                    | Cond::Minor(_)
+                    | Cond::Bulk(_)
+                    | Cond::Purposes { .. }
+                    | Cond::CategoriesNot(_)
+                    | Cond::Volume(_)
+                    | Cond::Categories(_)
+                    | Cond::CameUnder { .. }
+                    | Cond::OnwardBreached(_)
+                    | Cond::AnyOf(_)
+                    | Cond::Not(_) => {}
+                });
+            }
+            out.into_iter()
         }
         let mut out: Vec<&JurRef> = Vec::new();
         for c in &self.counters {
@@ -426,6 +498,7 @@ mod tests {
             BasisKind::RecipientRole,
             BasisKind::Tags,
             BasisKind::Volume,
+            BasisKind::InForce,
         ] {
             assert_eq!(
                 serde_json::to_string(&k).unwrap(),

@@ -17,6 +17,15 @@ pub const BUILTIN_IDS: &[&str] = &[
     "in-dpdp",
     "kr-pipa",
     "us-doj-bulk",
+    "au-app8",
+    "tr-kvkk",
+    "vn-pdp",
+    "ca-bc-foippa",
+    "ca-ns-piidpa",
+    "jp-appi",
+    "br-lgpd",
+    "id-pdp",
+    "sa-pdpl",
 ];
 
 const TEXTS: &[(&str, &str)] = &[
@@ -37,6 +46,21 @@ const TEXTS: &[(&str, &str)] = &[
     ("in-dpdp", include_str!("../../packs/in-dpdp.toml")),
     ("kr-pipa", include_str!("../../packs/kr-pipa.toml")),
     ("us-doj-bulk", include_str!("../../packs/us-doj-bulk.toml")),
+    ("au-app8", include_str!("../../packs/au-app8.toml")),
+    ("tr-kvkk", include_str!("../../packs/tr-kvkk.toml")),
+    ("vn-pdp", include_str!("../../packs/vn-pdp.toml")),
+    (
+        "ca-bc-foippa",
+        include_str!("../../packs/ca-bc-foippa.toml"),
+    ),
+    (
+        "ca-ns-piidpa",
+        include_str!("../../packs/ca-ns-piidpa.toml"),
+    ),
+    ("jp-appi", include_str!("../../packs/jp-appi.toml")),
+    ("br-lgpd", include_str!("../../packs/br-lgpd.toml")),
+    ("id-pdp", include_str!("../../packs/id-pdp.toml")),
+    ("sa-pdpl", include_str!("../../packs/sa-pdpl.toml")),
 ];
 
 /// The built-in pack `id`: `None` when there is none, `Some(Err(_))` if its embedded text did

@@ -95,6 +95,8 @@ pub(crate) struct PackDoc {
     pub taxonomy: Vec<TaxonDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subdivisions: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub calendars: BTreeMap<String, CalendarDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<TagDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -159,6 +161,89 @@ pub(crate) struct OptionDoc {
     pub summary: String,
     #[serde(default, skip_serializing_if = "is_false")]
     pub interpretation: bool,
+    /// Format 2: what the law means when the option is true, and when it is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_true: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_false: Option<String>,
+    /// Format 2: which reading the pack's legal sources mark as established.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub established: Option<EstablishedDoc>,
+}
+
+/// Which reading of an option the sources mark as established.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum EstablishedDoc {
+    /// The reading when the option is true is the established one.
+    True,
+    /// The reading when the option is false is the established one.
+    False,
+    /// The sources mark the point unverified.
+    Unverified,
+    /// The sources mark the point contested.
+    Contested,
+}
+
+/// A working-day calendar: which weekdays are the weekend, and the holidays.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CalendarDoc {
+    pub summary: String,
+    /// Weekdays that are not working days (`saturday`, `sunday`, ...); default Saturday and
+    /// Sunday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekend: Option<Vec<String>>,
+    /// Dates (`YYYY-MM-DD`) that are not working days.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<String>,
+    /// Weekend dates that are working days (make-up days).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub working_days: Vec<String>,
+}
+
+/// A span of time: exactly one unit.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DurationDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days: Option<u32>,
+    /// The calendar `working_days` count on (one the pack declares); default: Monday to
+    /// Friday, no holidays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+}
+
+/// When an obligation falls due: a span after the act or after the evidence that satisfied
+/// the alternative.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DueDoc {
+    pub after: DueAfter,
+    pub within: DurationDoc,
+}
+
+/// What an obligation's deadline counts from.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum DueAfter {
+    /// The act's instant.
+    Act,
+    /// The `valid_from` of the approval that satisfied the alternative.
+    Approval,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -309,6 +394,20 @@ pub(crate) struct ConditionsDoc {
     pub bulk: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<Vec<VolumeDoc>>,
+    /// Format 2: the act is an onward act whose data came under an approval from one of
+    /// these authorities (of one of these mechanisms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub came_under: Option<FulfilmentDoc>,
+    /// Format 2: the act breaks (or, false, keeps) the onward conditions an approval its
+    /// data came under attaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaks_onward_limits: Option<bool>,
+    /// Format 2: holds when any listed conjunction holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any_of: Option<Vec<ConditionsDoc>>,
+    /// Format 2: holds when the conjunction does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<ConditionsDoc>>,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -319,6 +418,15 @@ pub(crate) struct AlternativeDoc {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// Format 2: when this alternative is available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_force: Option<PeriodDoc>,
+    /// Format 2: the option that switches this alternative on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub if_option: Option<String>,
+    /// Format 2: the option that switches this alternative off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless_option: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<ConsentBasisDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -359,6 +467,26 @@ pub(crate) struct ApprovalBasisDoc {
     pub authorities: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mechanisms: Option<Vec<String>>,
+    /// Format 2: the approval counts only once this span after its `valid_from` has passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<DurationDoc>,
+    /// Format 2: the approval counts only for this span from its `valid_from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_for: Option<DurationDoc>,
+    /// Format 2: an approval recorded as extended counts for this span beyond `valid_for`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<DurationDoc>,
+}
+
+/// Format 2: the evidence that an obligation was fulfilled (a filing, a notification): an
+/// approval record held by the exporter.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FulfilmentDoc {
+    pub authorities: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanisms: Option<Vec<String>>,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -369,4 +497,14 @@ pub(crate) struct ObligationDoc {
     pub summary: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cite: Option<String>,
+    /// Format 2: when the obligation falls due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<DueDoc>,
+    /// Format 2: the evidence that fulfils it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilled_by: Option<FulfilmentDoc>,
+    /// Format 2: the law makes the act unlawful once the obligation is overdue (the decision
+    /// then denies and reports the obligation as breached).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unlawful_when_overdue: bool,
 }

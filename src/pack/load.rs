@@ -569,7 +569,7 @@ mod tests {
     #[test]
     fn unsupported_format() {
         let p = problems(
-            "format = 2\nid = \"x\"\ntitle = \"T\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\n",
+            "format = 3\nid = \"x\"\ntitle = \"T\"\nkind = \"law\"\nissuer = \"CN\"\nversion = \"1\"\n",
         );
         assert_eq!(p[0].kind(), PackProblemKind::UnsupportedFormat);
         assert_eq!(p[0].location().line(), Some(1));

@@ -27,7 +27,7 @@ pub use builtin::BUILTIN_IDS;
 pub use doc::PackKind;
 pub use limits::Limits;
 pub use load::{Format, PackLoader};
-pub use validate::FORMAT_VERSION;
+pub use validate::{FORMAT_VERSION, MIN_FORMAT_VERSION};
 
 use crate::error::{Location, PackError, PackProblem};
 use ast::Ast;
@@ -119,6 +119,39 @@ pub struct OptionInfo<'a> {
     pub summary: &'a str,
     /// Whether it encodes a contested or unverified interpretation.
     pub interpretation: bool,
+    /// What the law means (what the pack does) when the option is true (format 2).
+    pub when_true: Option<&'a str>,
+    /// ... and when it is false (format 2).
+    pub when_false: Option<&'a str>,
+    /// Which reading the pack's legal sources mark as established (format 2).
+    pub established: Option<Established>,
+}
+
+/// Which reading of an option the pack's legal sources mark as established.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Established {
+    /// The reading when the option is true.
+    True,
+    /// The reading when the option is false.
+    False,
+    /// The sources mark the point unverified (the default may be the stricter reading).
+    Unverified,
+    /// The sources mark the point contested (the default may be the stricter reading).
+    Contested,
+}
+
+impl Established {
+    /// `true`, `false`, `unverified` or `contested`, as packs write it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Established::True => "true",
+            Established::False => "false",
+            Established::Unverified => "unverified",
+            Established::Contested => "contested",
+        }
+    }
 }
 
 impl PolicyPack {
@@ -240,6 +273,14 @@ impl PolicyPack {
             default: o.default,
             summary: &o.summary,
             interpretation: o.interpretation,
+            when_true: o.when_true.as_deref(),
+            when_false: o.when_false.as_deref(),
+            established: o.established.map(|e| match e {
+                doc::EstablishedDoc::True => Established::True,
+                doc::EstablishedDoc::False => Established::False,
+                doc::EstablishedDoc::Unverified => Established::Unverified,
+                doc::EstablishedDoc::Contested => Established::Contested,
+            }),
         })
     }
 

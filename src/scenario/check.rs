@@ -102,6 +102,33 @@ pub(super) fn check(e: &Expect, d: &DecisionReport) -> Vec<Failure> {
             );
         }
     }
+    if let Some(want) = &e.obligation_status {
+        for (key, states) in want {
+            let got: BTreeMap<String, String> = rule(key)
+                .map(|r| {
+                    r.obligations
+                        .iter()
+                        .filter(|o| states.contains_key(&o.id))
+                        .map(|o| {
+                            let status = o.status.map_or("untracked", |s| s.as_str());
+                            let with_date = states.get(&o.id).is_some_and(|w| w.contains(' '));
+                            let text = match (with_date, o.due_date) {
+                                (true, Some(d)) => format!("{status} {d}"),
+                                _ => status.to_owned(),
+                            };
+                            (o.id.clone(), text)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            compare(
+                &mut out,
+                format!("obligation status of `{key}`"),
+                states,
+                &got,
+            );
+        }
+    }
     if let Some(want) = &e.assumed {
         let got: BTreeMap<String, Vec<String>> = d
             .rules

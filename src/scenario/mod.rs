@@ -137,6 +137,11 @@ pub struct Expect {
     /// For satisfied rules, the obligations that come with the alternative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obligations: Option<BTreeMap<String, Vec<String>>>,
+    /// For satisfied rules, per tracked obligation, where it stands (`pending`, `fulfilled`,
+    /// `overdue`, `breached`) and, optionally, its last day: `{ "cn-pipl/general-2026" = {
+    /// file-standard-contract = "overdue 2025-03-14" } }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obligation_status: Option<BTreeMap<String, BTreeMap<String, String>>>,
     /// Per rule, the facts it applied on only because the transfer did not state them
     /// (exactly these rules assumed facts).
     #[serde(default, skip_serializing_if = "Option::is_none")]

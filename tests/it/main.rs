@@ -18,6 +18,7 @@ mod decision_log;
 #[cfg(feature = "durable")]
 mod durable;
 mod evidence_stores;
+mod format2;
 mod format_doc;
 mod fuzz_regressions;
 mod hygiene;

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crossborder::PolicyPack;
-use crossborder::pack::BUILTIN_IDS;
+use crossborder::pack::{BUILTIN_IDS, Established};
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -49,6 +49,23 @@ fn generate() -> String {
                     o.default,
                     o.summary.trim()
                 );
+                if let (Some(t), Some(f)) = (o.when_true, o.when_false) {
+                    let _ = writeln!(out, "  - When true: {}", t.trim());
+                    let _ = writeln!(out, "  - When false: {}", f.trim());
+                }
+                if let Some(e) = o.established {
+                    let verdict = match e {
+                        Established::True | Established::False => format!(
+                            "the reading when {} is established; the default follows it",
+                            e.as_str()
+                        ),
+                        _ => format!(
+                            "the sources mark the point {}; the default is the stricter reading",
+                            e.as_str()
+                        ),
+                    };
+                    let _ = writeln!(out, "  - Established: {verdict}.");
+                }
             }
         }
         out.push_str("\n| rule | effect | when | citation | summary |\n|---|---|---|---|---|\n");

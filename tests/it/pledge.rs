@@ -545,7 +545,7 @@ fn bulk_acts_cannot_rest_on_consent_but_can_rest_on_an_approval() {
     assert!(
         missing[0].missing[0]
             .text
-            .contains("needs one transfer per subject"),
+            .contains("list the batch's members (`subjects`) or send one transfer per subject"),
         "{:?}",
         missing
     );

@@ -488,6 +488,7 @@ impl<E: Evidence + ?Sized> Cx<'_, E> {
                 Individuals::Bulk {
                     sensitive,
                     non_sensitive,
+                    ..
                 } => match c.individuals.as_str() {
                     "sensitive" => *sensitive,
                     "non_sensitive" => *non_sensitive,

@@ -48,7 +48,7 @@ pub(super) fn compile(
     };
     shared_groups(packs)?;
     counters(&mut program, packs)?;
-    rules(&mut program, packs, options, require_facts);
+    rules(&mut program, packs, options, require_facts)?;
     if require_facts {
         program.required_facts = Some(tested_facts(&program));
     }
@@ -71,7 +71,7 @@ pub(super) fn compile(
     program.volume_conditions = program
         .rules
         .iter()
-        .any(|r| r.conds.iter().any(|c| matches!(c, Cond::Volume(_))));
+        .any(|r| r.conds.iter().any(Cond::reads_evidence));
     program.heads = program
         .rules
         .iter()
@@ -158,7 +158,7 @@ fn rules(
     packs: &[PolicyPack],
     options: &BTreeMap<(String, String), bool>,
     require_facts: bool,
-) {
+) -> Result<(), BuildError> {
     let mut fp = Vec::new();
     for (pi, p) in packs.iter().enumerate() {
         let ast = p.ast();
@@ -180,29 +180,38 @@ fn rules(
             groups: &ast.groups,
             packs,
         };
+        // INVARIANT: `options` holds every option each pack declares (the builder fills in
+        // defaults), and validation checks a gate names a declared option.
+        let gate_on = |(opt, want): &(String, bool)| {
+            options
+                .get(&(ast.id.clone(), opt.clone()))
+                .copied()
+                .unwrap_or(false)
+                == *want
+        };
         let compiled: Vec<_> = ast
             .rules
             .iter()
-            .filter(|r| match &r.gate {
-                // INVARIANT: `options` holds every option each pack declares (the builder
-                // fills in defaults), and validation checks a gate names a declared option.
-                Some((opt, want)) => {
-                    options
-                        .get(&(ast.id.clone(), opt.clone()))
-                        .copied()
-                        .unwrap_or(false)
-                        == *want
-                }
-                None => true,
-            })
-            .map(|r| translator.rule(pi, &ast.effective, r))
+            .filter(|r| r.gate.as_ref().is_none_or(gate_on))
+            .map(|r| translator.rule(pi, &ast.effective, r, &gate_on))
             .collect();
+        if let Some(r) = compiled.iter().find(|r| !r.prohibit && r.alts.is_empty()) {
+            return Err(BuildError::new(
+                BuildErrorKind::Conflict,
+                format!(
+                    "rule `{}/{}` has no alternative left under the options chosen (every alternative is switched off by `if_option` / `unless_option`): set the options so that one remains",
+                    p.id(),
+                    r.id
+                ),
+            ));
+        }
         program.rules.extend(compiled);
     }
     if require_facts {
         fp.extend_from_slice(b"require_stated_facts");
     }
     program.fingerprint = fnv1a(&fp);
+    Ok(())
 }
 
 /// Every fact a rule or counter tests that a transfer may leave unstated, with the first rule

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::super::program::{Alternative, Basis, Cond, Counter, Program, Rule, VolumeTest};
+use super::super::program::{
+    Alternative, Basis, Cond, Counter, Obligation, Program, Rule, VolumeTest,
+};
 use super::super::sets::{CatSet, JSet, TimedSet};
 use crate::evidence::key_hash;
 use crate::model::{Category, Jurisdiction, Purpose, Role, Tag};
@@ -62,6 +64,19 @@ impl<'a> Translator<'a> {
                 negate: *negate,
             },
             ast::Cond::CategoriesNot(list) => Cond::CategoriesNot(self.cat_set(list)),
+            ast::Cond::Categories(list) => Cond::Categories(self.cat_set(list)),
+            ast::Cond::AnyOf(branches) => {
+                Cond::AnyOf(branches.iter().map(|b| self.conds(b)).collect())
+            }
+            ast::Cond::Not(inner) => Cond::Not(self.conds(inner)),
+            ast::Cond::CameUnder {
+                authorities,
+                mechanisms,
+            } => Cond::CameUnder {
+                authorities: authorities.clone(),
+                mechanisms: mechanisms.clone(),
+            },
+            ast::Cond::OnwardBreached(b) => Cond::OnwardBreached(*b),
             ast::Cond::Volume(v) => Cond::Volume(self.volume(v)),
         }
     }
@@ -75,7 +90,9 @@ impl<'a> Translator<'a> {
             ast::Basis::Approval {
                 authorities,
                 mechanisms,
+                clock,
             } => Basis::Approval {
+                clock: (!clock.is_empty()).then(|| Box::new(clock.clone())),
                 authorities: authorities.clone(),
                 mechanisms: mechanisms.clone(),
                 authority_hashes: authorities.iter().map(|a| key_hash(a.as_str())).collect(),
@@ -120,19 +137,36 @@ impl<'a> Translator<'a> {
         }
     }
 
-    /// A rule of pack `pack`, whose own period is narrowed to the pack's `effective` one.
-    pub(super) fn rule(&self, pack: usize, effective: &Period, r: &ast::Rule) -> Rule {
+    /// A rule of pack `pack`, whose own period is narrowed to the pack's `effective` one, with
+    /// the alternatives whose option gate `gate_on` accepts.
+    pub(super) fn rule(
+        &self,
+        pack: usize,
+        effective: &Period,
+        r: &ast::Rule,
+        gate_on: &dyn Fn(&(String, bool)) -> bool,
+    ) -> Rule {
         let conds = self.conds(&r.conds);
         let (prohibit, alts) = match &r.effect {
             ast::RuleEffect::Prohibit => (true, Vec::new()),
             ast::RuleEffect::Require(alts) => (
                 false,
                 alts.iter()
-                    .map(|a| Alternative {
-                        name: a.name.clone(),
-                        summary: a.summary.clone(),
-                        bases: a.bases.iter().map(|b| self.basis(b)).collect(),
-                        obligations: a.obligations.clone(),
+                    .filter(|a| a.gate.as_ref().is_none_or(gate_on))
+                    .map(|a| {
+                        // An alternative's own period is checked first, as a basis, so an
+                        // unmet rule says when the alternative was available.
+                        let period =
+                            (a.in_force != Period::default()).then_some(Basis::InForce(a.in_force));
+                        Alternative {
+                            name: a.name.clone(),
+                            summary: a.summary.clone(),
+                            bases: period
+                                .into_iter()
+                                .chain(a.bases.iter().map(|b| self.basis(b)))
+                                .collect(),
+                            obligations: a.obligations.iter().map(obligation).collect(),
+                        }
                     })
                     .collect::<Vec<_>>(),
             ),
@@ -151,8 +185,16 @@ impl<'a> Translator<'a> {
                 .iter()
                 .flat_map(|a| &a.bases)
                 .any(|b| b.kind().reads_evidence()),
+            tracks_obligations: r
+                .obligations
+                .iter()
+                .chain(
+                    alts.iter()
+                        .flat_map(|a| a.obligations.iter().map(|o| &o.def)),
+                )
+                .any(|o| o.due.is_some() || o.fulfilled_by.is_some()),
             alts,
-            obligations: r.obligations.clone(),
+            obligations: r.obligations.iter().map(obligation).collect(),
         }
     }
 
@@ -271,6 +313,20 @@ impl<'a> Translator<'a> {
             })
             .collect();
         TimedSet { breaks, sets }
+    }
+}
+
+/// An obligation, with the hashes of its fulfilment evidence's names.
+fn obligation(o: &ast::Obligation) -> Obligation {
+    Obligation {
+        def: o.clone(),
+        fulfil_hashes: o.fulfilled_by.as_ref().map(|(a, m)| {
+            (
+                a.iter().map(|a| key_hash(a.as_str())).collect(),
+                m.as_ref()
+                    .map(|m| m.iter().map(|m| key_hash(m.as_str())).collect()),
+            )
+        }),
     }
 }
 

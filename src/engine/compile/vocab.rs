@@ -44,32 +44,67 @@ fn evidence_names(
 ) {
     let mut authorities: BTreeMap<Authority, Option<BTreeSet<Mechanism>>> = BTreeMap::new();
     let mut schemes = BTreeSet::new();
-    let bases = packs
+    let alts = packs
         .iter()
         .flat_map(|p| &p.ast().rules)
         .filter_map(|r| match &r.effect {
             ast::RuleEffect::Require(alts) => Some(alts),
             ast::RuleEffect::Prohibit => None,
         })
-        .flatten()
-        .flat_map(|a| &a.bases);
-    for b in bases {
-        match b {
-            ast::Basis::Approval {
-                authorities: names,
-                mechanisms,
-            } => {
-                for a in names {
-                    let accepted = authorities
-                        .entry(a.clone())
-                        .or_insert_with(|| Some(BTreeSet::new()));
-                    match (accepted.as_mut(), mechanisms) {
-                        (Some(set), Some(m)) => set.extend(m.iter().cloned()),
-                        (_, None) => *accepted = None,
-                        (None, Some(_)) => {}
-                    }
+        .flatten();
+    // The evidence an obligation names as its fulfilment, and the approvals an onward act's
+    // data came under (`came_under`), are approval records too.
+    let mut fulfilments = Vec::new();
+    for r in packs.iter().flat_map(|p| &p.ast().rules) {
+        for c in &r.conds {
+            c.walk(&mut |c| {
+                if let ast::Cond::CameUnder {
+                    authorities,
+                    mechanisms,
+                } = c
+                {
+                    fulfilments.push((authorities.clone(), mechanisms.clone()));
                 }
+            });
+        }
+        let mut obligations: Vec<&ast::Obligation> = r.obligations.iter().collect();
+        if let ast::RuleEffect::Require(alts) = &r.effect {
+            obligations.extend(alts.iter().flat_map(|a| &a.obligations));
+        }
+        fulfilments.extend(
+            obligations
+                .into_iter()
+                .filter_map(|o| o.fulfilled_by.as_ref())
+                .cloned(),
+        );
+    }
+    let approvals = alts
+        .clone()
+        .flat_map(|a| &a.bases)
+        .filter_map(|b| match b {
+            ast::Basis::Approval {
+                authorities,
+                mechanisms,
+                ..
+            } => Some((authorities, mechanisms)),
+            _ => None,
+        })
+        .chain(fulfilments.iter().map(|(a, m)| (a, m)));
+    for (names, mechanisms) in approvals {
+        for a in names {
+            let accepted = authorities
+                .entry(a.clone())
+                .or_insert_with(|| Some(BTreeSet::new()));
+            match (accepted.as_mut(), mechanisms) {
+                (Some(set), Some(m)) => set.extend(m.iter().cloned()),
+                (_, None) => *accepted = None,
+                (None, Some(_)) => {}
             }
+        }
+    }
+    for b in alts.flat_map(|a| &a.bases) {
+        match b {
+            ast::Basis::Approval { .. } => {}
             ast::Basis::RecipientCertified(names) => schemes.extend(names.iter().cloned()),
             ast::Basis::Consent { .. }
             | ast::Basis::DestinationIn(_)

@@ -236,7 +236,10 @@ impl Parties {
             })
             .find(|h| {
                 let a = &h.approval;
-                a.holder() == q.holder && a.is_valid_at(q.at) && q.scope.covered_by(a.scope())
+                a.holder() == q.holder
+                    && a.is_valid_at(q.at)
+                    && q.timely(a)
+                    && q.scope.covered_by(a.scope())
             })
             .map(|h| h.approval.id().clone())
     }
@@ -247,7 +250,9 @@ impl Parties {
             .iter()
             .find(|h| {
                 let c = &h.certification;
-                named(q.name_hashes, q.names, h.name, c.name()) && c.is_valid_at(q.at)
+                named(q.name_hashes, q.names, h.name, c.name())
+                    && c.is_valid_at(q.at)
+                    && q.covers(c)
             })
             .map(|h| h.certification.id().clone())
     }

@@ -3,9 +3,9 @@
 //! The document's condition fields are destructured without `..`, so a field added to
 //! [`ConditionsDoc`] does not compile until it is mapped to a [`Cond`] here.
 
-use super::context::Validator;
+use super::context::{MAX_CONDITION_DEPTH, Validator};
 use crate::error::PackProblemKind as Kind;
-use crate::model::{Category, did_you_mean};
+use crate::model::{Authority, Category, Mechanism, did_you_mean};
 use crate::pack::ast::{Cond, Place, PlaceSet, Volume, Who};
 use crate::pack::doc::{ConditionsDoc, VolumeDoc};
 
@@ -48,6 +48,10 @@ impl Validator<'_> {
             subject_minor,
             bulk,
             volume,
+            came_under,
+            breaks_onward_limits,
+            any_of,
+            not,
         } = c;
         let at = |name: &str| format!("{path}.{name}");
         let mut conds = Vec::new();
@@ -209,10 +213,85 @@ impl Validator<'_> {
                 conds.push(Cond::Volume(v));
             }
         }
+        if let Some(f) = came_under {
+            let p = at("came_under");
+            self.format2(p.clone(), "came_under");
+            let authorities = self.names(
+                &format!("{p}.authorities"),
+                &f.authorities,
+                "authority",
+                |s| Authority::new(s),
+            );
+            let mechanisms = f.mechanisms.as_ref().map(|m| {
+                self.names(&format!("{p}.mechanisms"), m, "mechanism", |s| {
+                    Mechanism::new(s)
+                })
+            });
+            conds.push(Cond::CameUnder {
+                authorities,
+                mechanisms,
+            });
+        }
+        if let Some(b) = breaks_onward_limits {
+            self.format2(at("breaks_onward_limits"), "breaks_onward_limits");
+            conds.push(Cond::OnwardBreached(*b));
+        }
+        if let Some(branches) = any_of {
+            let p = at("any_of");
+            self.format2(p.clone(), "any_of");
+            if branches.len() < 2 {
+                self.problem(
+                    Kind::InvalidValue,
+                    p.clone(),
+                    "has an `any_of` with fewer than two alternatives: write the conditions directly",
+                );
+            }
+            let branches: Vec<Vec<Cond>> = branches
+                .iter()
+                .enumerate()
+                .filter_map(|(i, b)| self.nested(&format!("{p}[{i}]"), b))
+                .collect();
+            conds.push(Cond::AnyOf(branches));
+        }
+        if let Some(inner) = not {
+            let p = at("not");
+            self.format2(p.clone(), "not");
+            if let Some(inner) = self.nested(&p, inner) {
+                conds.push(Cond::Not(inner));
+            }
+        }
         let cats = categories
             .as_ref()
             .map(|l| self.categories(&at("categories"), l));
         (conds, cats)
+    }
+
+    /// A conjunction inside `any_of` or `not`: its categories become a condition of their own,
+    /// and it must say something. `None` past the nesting limit.
+    fn nested(&mut self, path: &str, doc: &ConditionsDoc) -> Option<Vec<Cond>> {
+        if self.depth >= MAX_CONDITION_DEPTH {
+            self.problem(
+                Kind::Limit,
+                path,
+                format!("nests `any_of` / `not` more than {MAX_CONDITION_DEPTH} deep"),
+            );
+            return None;
+        }
+        self.depth += 1;
+        let (mut conds, cats) = self.conditions(path, doc);
+        self.depth -= 1;
+        if let Some(cats) = cats {
+            conds.push(Cond::Categories(cats));
+        }
+        if conds.is_empty() {
+            self.problem(
+                Kind::InvalidValue,
+                path,
+                "has an empty conjunction inside `any_of` / `not`: it would always hold",
+            );
+            return None;
+        }
+        Some(conds)
     }
 
     /// Volume tests on declared counters, each with a range some count can pass.

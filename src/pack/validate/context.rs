@@ -6,16 +6,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 
 use super::Found;
 use crate::error::ModelError;
 use crate::error::PackProblemKind as Kind;
 use crate::model::{
-    Category, Jurisdiction, Purpose, Role, Tag, did_you_mean, jurisdiction_hint, rfc3339,
+    Calendar, Category, Jurisdiction, Purpose, Role, Span, Tag, Unit, did_you_mean,
+    jurisdiction_hint, rfc3339,
 };
 use crate::pack::ast::{JurRef, Period, TagOn};
-use crate::pack::doc::{PackDoc, PeriodDoc};
+use crate::pack::doc::{DurationDoc, PackDoc, PeriodDoc};
 use crate::pack::taxonomy;
 
 /// What validation has learnt about the pack so far, and the problems it found.
@@ -38,7 +41,14 @@ pub(super) struct Validator<'a> {
     pub in_counter: bool,
     /// The most bases an alternative may hold (from the loader's limits).
     pub max_bases: usize,
+    /// The working-day calendars the pack declares.
+    pub calendars: BTreeMap<String, Arc<Calendar>>,
+    /// How deeply `any_of` / `not` are nested where validation is.
+    pub depth: usize,
 }
+
+/// How deeply `any_of` and `not` may nest.
+pub(super) const MAX_CONDITION_DEPTH: usize = 4;
 
 /// Whether `s` can be a pack, rule, option, counter, obligation or alternative id.
 pub(super) fn is_pack_id(s: &str) -> bool {
@@ -97,7 +107,95 @@ impl<'a> Validator<'a> {
             counters: doc.counters.keys().map(String::as_str).collect(),
             in_counter: false,
             max_bases,
+            calendars: BTreeMap::new(),
+            depth: 0,
         }
+    }
+
+    /// Records a problem when a format-2 field is used in an older pack.
+    pub(super) fn format2(&mut self, path: impl Into<String>, field: &str) {
+        if self.doc.format < 2 {
+            self.problem(
+                Kind::UnsupportedFormat,
+                path,
+                format!("uses `{field}`, which needs `format = 2`"),
+            );
+        }
+    }
+
+    /// A span of time: exactly one unit, a positive amount, and a declared calendar (only with
+    /// `working_days`).
+    pub(super) fn span(&mut self, path: &str, d: &DurationDoc) -> Option<Span> {
+        let DurationDoc {
+            years,
+            months,
+            days,
+            hours,
+            working_days,
+            calendar,
+        } = d;
+        let units: Vec<(&str, u32)> = [
+            ("years", *years),
+            ("months", *months),
+            ("days", *days),
+            ("hours", *hours),
+            ("working_days", *working_days),
+        ]
+        .into_iter()
+        .filter_map(|(n, v)| v.map(|v| (n, v)))
+        .collect();
+        let [(name, n)] = units.as_slice() else {
+            self.problem(
+                Kind::InvalidValue,
+                path,
+                "has a span that must give exactly one of `years`, `months`, `days`, `hours`, `working_days`",
+            );
+            return None;
+        };
+        if *n == 0 || *n > 100_000 {
+            self.problem(
+                Kind::InvalidValue,
+                format!("{path}.{name}"),
+                format!("has a span of {n} {name}: expected 1 to 100000"),
+            );
+            return None;
+        }
+        let unit = match *name {
+            "years" => Unit::Months(n.saturating_mul(12)),
+            "months" => Unit::Months(*n),
+            "days" => Unit::Days(*n),
+            "hours" => Unit::Hours(*n),
+            _ => Unit::WorkingDays(*n),
+        };
+        let cal = match calendar {
+            Some(c) if !matches!(unit, Unit::WorkingDays(_)) => {
+                self.problem(
+                    Kind::Conflict,
+                    format!("{path}.calendar"),
+                    format!("names calendar `{c}`, but only `working_days` count on a calendar"),
+                );
+                return None;
+            }
+            Some(c) => {
+                match self.calendars.get(c) {
+                    Some(cal) => Arc::clone(cal),
+                    None => {
+                        let hint = did_you_mean(c, self.calendars.keys().map(String::as_str));
+                        self.problem(
+                        Kind::UnknownReference,
+                        format!("{path}.calendar"),
+                        format!("references unknown calendar `{c}`: declare it under `calendars`{hint}"),
+                    );
+                        return None;
+                    }
+                }
+            }
+            None => Arc::new(Calendar::weekdays(self.offset)),
+        };
+        Some(Span {
+            unit,
+            calendar: cal,
+        })
     }
 
     /// Records a problem at `path`; inside a rule, the message names the rule.

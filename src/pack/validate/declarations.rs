@@ -9,9 +9,21 @@ use chrono::NaiveDate;
 
 use super::context::{Validator, is_group_name, is_pack_id, parse_offset};
 use crate::error::PackProblemKind as Kind;
+use crate::model::Calendar;
 use crate::model::{Category, Jurisdiction, Purpose, Tag};
 use crate::pack::ast::{Counter, Group, OptionDef, Period, PurposeDef, TagOn};
-use crate::pack::doc::PeriodDoc;
+use crate::pack::doc::{EstablishedDoc, PeriodDoc};
+
+/// Weekday names, Monday first.
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 impl Validator<'_> {
     /// The header: id, title, version, issuer, UTC offset, sources. Returns the pack's
@@ -32,12 +44,22 @@ impl Validator<'_> {
                 format!("the pack's {field} is empty"),
             );
         }
-        if Jurisdiction::new(&doc.issuer).is_err() {
+        let organisation = doc.format >= 2
+            && doc.kind == crate::pack::PackKind::Voluntary
+            && is_pack_id(&doc.issuer);
+        if Jurisdiction::new(&doc.issuer).is_err() && !organisation {
+            let org = if doc.format >= 2 && is_pack_id(&doc.issuer) {
+                " (an organisation may issue only a voluntary pack)"
+            } else if doc.format < 2 && is_pack_id(&doc.issuer) {
+                " (an organisation issuer, written in lower case, needs `format = 2` and `kind = \"voluntary\"`)"
+            } else {
+                ""
+            };
             self.problem(
                 Kind::InvalidValue,
                 "issuer",
                 format!(
-                    "unknown issuing jurisdiction `{}`{}",
+                    "unknown issuing jurisdiction `{}`{}{org}",
                     doc.issuer,
                     crate::model::jurisdiction_hint(&doc.issuer)
                 ),
@@ -91,6 +113,59 @@ impl Validator<'_> {
                 &o.summary,
                 format!("option `{name}` has an empty summary"),
             );
+            let p = format!("options.{name}");
+            let readings = [
+                ("when_true", o.when_true.as_ref()),
+                ("when_false", o.when_false.as_ref()),
+            ];
+            for (field, text) in readings {
+                if let Some(text) = text {
+                    self.format2(format!("{p}.{field}"), field);
+                    self.non_empty(
+                        format!("{p}.{field}"),
+                        text,
+                        format!("option `{name}` has an empty `{field}`"),
+                    );
+                }
+            }
+            if let Some(e) = o.established {
+                self.format2(format!("{p}.established"), "established");
+                if o.when_true.is_none() || o.when_false.is_none() {
+                    self.problem(
+                        Kind::InvalidValue,
+                        format!("{p}.established"),
+                        format!("option `{name}` says which reading is established but does not state both (`when_true` and `when_false`)"),
+                    );
+                }
+                let follows = match e {
+                    EstablishedDoc::True => o.default,
+                    EstablishedDoc::False => !o.default,
+                    EstablishedDoc::Unverified | EstablishedDoc::Contested => true,
+                };
+                if !follows {
+                    self.problem(
+                        Kind::Conflict,
+                        format!("{p}.default"),
+                        format!("option `{name}` defaults to {}, but the established reading is the one when it is {}: the default follows the established reading (a stricter default is for unverified or contested points)", o.default, !o.default),
+                    );
+                }
+                if matches!(e, EstablishedDoc::Unverified | EstablishedDoc::Contested)
+                    && !o.interpretation
+                {
+                    self.problem(
+                        Kind::InvalidValue,
+                        format!("{p}.interpretation"),
+                        format!(
+                            "option `{name}` is marked {} but not `interpretation = true`",
+                            if e == EstablishedDoc::Unverified {
+                                "unverified"
+                            } else {
+                                "contested"
+                            }
+                        ),
+                    );
+                }
+            }
             self.options.insert(name);
             options.push(OptionDef {
                 name: name.clone(),
@@ -98,6 +173,74 @@ impl Validator<'_> {
             });
         }
         options
+    }
+
+    /// The working-day calendars the pack declares (format 2), at the pack's offset.
+    pub(super) fn calendars(&mut self) {
+        let doc = self.doc;
+        for (name, c) in &doc.calendars {
+            let p = format!("calendars.{name}");
+            self.format2(p.clone(), "calendars");
+            if !is_pack_id(name) || name == "default" {
+                self.problem(
+                    Kind::InvalidValue,
+                    p.clone(),
+                    format!("invalid calendar name `{name}`"),
+                );
+            }
+            self.non_empty(
+                format!("{p}.summary"),
+                &c.summary,
+                format!("calendar `{name}` has an empty summary"),
+            );
+            let mut cal = Calendar::weekdays(self.offset);
+            cal.name = name.clone();
+            if let Some(days) = &c.weekend {
+                cal.weekend = 0;
+                for (i, d) in days.iter().enumerate() {
+                    match WEEKDAYS.iter().position(|w| w == d) {
+                        Some(n) => cal.weekend |= 1 << n,
+                        None => self.problem(
+                            Kind::InvalidValue,
+                            format!("{p}.weekend[{i}]"),
+                            format!(
+                                "calendar `{name}` names unknown weekday `{d}`: expected one of {}",
+                                WEEKDAYS.join(", ")
+                            ),
+                        ),
+                    }
+                }
+                if cal.weekend == 0b111_1111 {
+                    self.problem(
+                        Kind::InvalidValue,
+                        format!("{p}.weekend"),
+                        format!("calendar `{name}` has no working weekday"),
+                    );
+                }
+            }
+            let mut dates = |field: &str, list: &[String]| -> Vec<NaiveDate> {
+                let mut out = Vec::with_capacity(list.len());
+                for (i, d) in list.iter().enumerate() {
+                    match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                        Ok(x) if d.len() == 10 => out.push(x),
+                        _ => self.problem(
+                            Kind::InvalidValue,
+                            format!("{p}.{field}[{i}]"),
+                            format!(
+                                "calendar `{name}` has an invalid date `{d}`: expected `YYYY-MM-DD`"
+                            ),
+                        ),
+                    }
+                }
+                out.sort_unstable();
+                out.dedup();
+                out
+            };
+            cal.holidays = dates("holidays", &c.holidays);
+            cal.working = dates("working_days", &c.working_days);
+            self.calendars
+                .insert(name.clone(), std::sync::Arc::new(cal));
+        }
     }
 
     /// The divisions the pack declares (before groups and rules, which may name them).

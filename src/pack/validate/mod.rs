@@ -19,8 +19,14 @@ use super::limits::{self, Limits};
 use crate::error::PackProblemKind;
 use context::Validator;
 
-/// The pack format version this library reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest pack format this library reads and writes. Format 1 packs still load; the
+/// fields format 2 adds (`any_of`, `not`, per-alternative `in_force` and options, calendars,
+/// approval clocks, obligation deadlines, option readings, organisation issuers) need
+/// `format = 2`.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest pack format this library reads.
+pub const MIN_FORMAT_VERSION: u32 = 1;
 
 /// A problem before the loader gives it a line and column.
 pub(crate) struct Found {
@@ -37,12 +43,12 @@ pub(crate) fn validate(doc: &PackDoc, limits: &Limits) -> Result<Ast, Vec<Found>
         return Err(over);
     }
     let mut v = Validator::new(doc, limits.bases());
-    if doc.format != FORMAT_VERSION {
+    if !(MIN_FORMAT_VERSION..=FORMAT_VERSION).contains(&doc.format) {
         v.problem(
             PackProblemKind::UnsupportedFormat,
             "format",
             format!(
-                "pack format {} is not supported: this library reads format {FORMAT_VERSION}",
+                "pack format {} is not supported: this library reads formats {MIN_FORMAT_VERSION} to {FORMAT_VERSION}",
                 doc.format
             ),
         );
@@ -51,6 +57,7 @@ pub(crate) fn validate(doc: &PackDoc, limits: &Limits) -> Result<Ast, Vec<Found>
     // In dependency order: what a later step may name is declared by an earlier one.
     let effective = v.header();
     let options = v.options();
+    v.calendars();
     let subdivisions = v.subdivisions();
     let taxonomy = v.taxonomy();
     let groups = v.groups();
@@ -63,6 +70,7 @@ pub(crate) fn validate(doc: &PackDoc, limits: &Limits) -> Result<Ast, Vec<Found>
         return Err(v.found);
     }
     Ok(Ast {
+        format: doc.format,
         id: doc.id.clone(),
         version: doc.version.clone(),
         effective,

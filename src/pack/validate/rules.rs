@@ -10,9 +10,11 @@ use std::collections::BTreeSet;
 
 use super::context::{Validator, is_pack_id};
 use crate::error::PackProblemKind as Kind;
-use crate::model::{Authority, CertificationName, Mechanism, did_you_mean};
-use crate::pack::ast::{Alternative, Basis, Obligation, Rule, RuleEffect, Who};
-use crate::pack::doc::{AlternativeDoc, ApprovalBasisDoc, ConsentBasisDoc, ObligationDoc, RuleDoc};
+use crate::model::{ApprovalClock, Authority, CertificationName, Mechanism, did_you_mean};
+use crate::pack::ast::{Alternative, Basis, DueFrom, Obligation, Rule, RuleEffect, Who};
+use crate::pack::doc::{
+    AlternativeDoc, ApprovalBasisDoc, ConsentBasisDoc, DueAfter, ObligationDoc, RuleDoc,
+};
 
 impl Validator<'_> {
     /// Every rule, in pack order.
@@ -50,7 +52,7 @@ impl Validator<'_> {
             );
         }
         let in_force = self.period(&format!("{path}.in_force"), r.in_force.as_ref());
-        let gate = self.gate(path, r);
+        let gate = self.gate(path, r.if_option.as_ref(), r.unless_option.as_ref());
         let (conds, categories) = self.conditions(&format!("{path}.applies_when"), &r.applies_when);
         let effect = self.effect(path, r);
         let obligations = self.obligations(&format!("{path}.obligations"), &r.obligations);
@@ -68,8 +70,13 @@ impl Validator<'_> {
     }
 
     /// `if_option` / `unless_option`: the option that switches the rule on or off.
-    fn gate(&mut self, path: &str, r: &RuleDoc) -> Option<(String, bool)> {
-        let gate = match (&r.if_option, &r.unless_option) {
+    fn gate(
+        &mut self,
+        path: &str,
+        if_option: Option<&String>,
+        unless_option: Option<&String>,
+    ) -> Option<(String, bool)> {
+        let gate = match (if_option, unless_option) {
             (Some(_), Some(_)) => {
                 self.problem(
                     Kind::Conflict,
@@ -151,6 +158,9 @@ impl Validator<'_> {
         let AlternativeDoc {
             name,
             summary,
+            in_force,
+            if_option,
+            unless_option,
             consent,
             approval,
             destination_in,
@@ -178,8 +188,30 @@ impl Validator<'_> {
         if let Some(ApprovalBasisDoc {
             authorities,
             mechanisms,
+            wait,
+            valid_for,
+            extension,
         }) = approval
         {
+            let mut clock = ApprovalClock::default();
+            for (field, doc, slot) in [
+                ("wait", wait, &mut clock.wait),
+                ("valid_for", valid_for, &mut clock.valid_for),
+                ("extension", extension, &mut clock.extension),
+            ] {
+                if let Some(d) = doc {
+                    let p = at(&format!("approval.{field}"));
+                    self.format2(p.clone(), field);
+                    *slot = self.span(&p, d);
+                }
+            }
+            if extension.is_some() && valid_for.is_none() {
+                self.problem(
+                    Kind::Conflict,
+                    at("approval.extension"),
+                    "has an approval `extension` without a `valid_for` term to extend",
+                );
+            }
             let authorities =
                 self.names(&at("approval.authorities"), authorities, "authority", |s| {
                     Authority::new(s)
@@ -192,6 +224,7 @@ impl Validator<'_> {
             bases.push(Basis::Approval {
                 authorities,
                 mechanisms,
+                clock,
             });
         }
         if let Some(l) = destination_in {
@@ -255,11 +288,26 @@ impl Validator<'_> {
                 format!("has an invalid alternative name `{n}`"),
             );
         }
+        if in_force.is_some() {
+            self.format2(at("in_force"), "in_force");
+        }
+        if if_option.is_some() || unless_option.is_some() {
+            let field = if if_option.is_some() {
+                "if_option"
+            } else {
+                "unless_option"
+            };
+            self.format2(at(field), field);
+        }
+        let in_force = self.period(&at("in_force"), in_force.as_ref());
+        let gate = self.gate(path, if_option.as_ref(), unless_option.as_ref());
         Alternative {
             name: name
                 .clone()
                 .unwrap_or_else(|| format!("alternative-{}", index + 1)),
             summary: summary.clone(),
+            in_force,
+            gate,
             bases,
             obligations: self.obligations(&at("obligations"), obligations),
         }
@@ -288,10 +336,53 @@ impl Validator<'_> {
                 &o.summary,
                 "has an empty obligation summary",
             );
+            let due = o.due.as_ref().and_then(|d| {
+                self.format2(format!("{p}.due"), "due");
+                let from = match d.after {
+                    DueAfter::Act => DueFrom::Act,
+                    DueAfter::Approval => DueFrom::Approval,
+                };
+                self.span(&format!("{p}.due.within"), &d.within)
+                    .map(|s| (from, s))
+            });
+            let fulfilled_by = o.fulfilled_by.as_ref().map(|f| {
+                self.format2(format!("{p}.fulfilled_by"), "fulfilled_by");
+                let authorities = self.names(
+                    &format!("{p}.fulfilled_by.authorities"),
+                    &f.authorities,
+                    "authority",
+                    |s| Authority::new(s),
+                );
+                let mechanisms = f.mechanisms.as_ref().map(|m| {
+                    self.names(
+                        &format!("{p}.fulfilled_by.mechanisms"),
+                        m,
+                        "mechanism",
+                        |s| Mechanism::new(s),
+                    )
+                });
+                (authorities, mechanisms)
+            });
+            if o.unlawful_when_overdue {
+                self.format2(
+                    format!("{p}.unlawful_when_overdue"),
+                    "unlawful_when_overdue",
+                );
+                if o.due.is_none() {
+                    self.problem(
+                        Kind::Conflict,
+                        format!("{p}.unlawful_when_overdue"),
+                        format!("obligation `{}` cannot be overdue: it has no `due`", o.id),
+                    );
+                }
+            }
             out.push(Obligation {
                 id: o.id.clone(),
                 summary: o.summary.clone(),
                 cite: o.cite.clone(),
+                due,
+                fulfilled_by,
+                unlawful_when_overdue: o.unlawful_when_overdue,
             });
         }
         out
