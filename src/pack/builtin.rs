@@ -26,6 +26,9 @@ pub const BUILTIN_IDS: &[&str] = &[
     "br-lgpd",
     "id-pdp",
     "sa-pdpl",
+    "ca-pipeda",
+    "au-nsw-state-records",
+    "kr-medical-emr",
 ];
 
 const TEXTS: &[(&str, &str)] = &[
@@ -61,6 +64,15 @@ const TEXTS: &[(&str, &str)] = &[
     ("br-lgpd", include_str!("../../packs/br-lgpd.toml")),
     ("id-pdp", include_str!("../../packs/id-pdp.toml")),
     ("sa-pdpl", include_str!("../../packs/sa-pdpl.toml")),
+    ("ca-pipeda", include_str!("../../packs/ca-pipeda.toml")),
+    (
+        "au-nsw-state-records",
+        include_str!("../../packs/au-nsw-state-records.toml"),
+    ),
+    (
+        "kr-medical-emr",
+        include_str!("../../packs/kr-medical-emr.toml"),
+    ),
 ];
 
 /// The built-in pack `id`: `None` when there is none, `Some(Err(_))` if its embedded text did

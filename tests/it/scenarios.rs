@@ -132,6 +132,9 @@ fn every_scenario_passes_and_every_rule_is_exercised() {
             "br-lgpd",
             "id-pdp",
             "sa-pdpl",
+            "ca-pipeda",
+            "au-nsw-state-records",
+            "kr-medical-emr",
         ];
         let want = if id == "cn-pipl" || id == "eu-gdpr" {
             15

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use super::context::{Validator, is_pack_id};
 use crate::error::PackProblemKind as Kind;
 use crate::model::{ApprovalClock, Authority, CertificationName, Mechanism, did_you_mean};
-use crate::pack::ast::{Alternative, Basis, DueFrom, Obligation, Rule, RuleEffect, Who};
+use crate::pack::ast::{Alternative, Basis, DueFrom, Obligation, Period, Rule, RuleEffect, Who};
 use crate::pack::doc::{
     AlternativeDoc, ApprovalBasisDoc, ConsentBasisDoc, DueAfter, ObligationDoc, RuleDoc,
 };
@@ -124,11 +124,29 @@ impl Validator<'_> {
                 }
                 RuleEffect::Prohibit
             }
+            // Format 2: a rule that only carries obligations (the act is lawful, with duties).
+            (false, true) if self.doc.format >= 2 && !r.obligations.is_empty() => {
+                RuleEffect::Require(vec![Alternative {
+                    name: "obligations-only".to_owned(),
+                    summary: Some(
+                        "The rule permits the act and carries its obligations".to_owned(),
+                    ),
+                    in_force: Period::default(),
+                    gate: None,
+                    bases: Vec::new(),
+                    obligations: Vec::new(),
+                }])
+            }
             (false, true) => {
+                let hint = if r.obligations.is_empty() {
+                    ""
+                } else {
+                    " (a rule that only carries obligations needs `format = 2`)"
+                };
                 self.problem(
                     Kind::InvalidValue,
                     path.to_owned(),
-                    "has neither `prohibit = true` nor any `require` alternative",
+                    format!("has neither `prohibit = true` nor any `require` alternative{hint}"),
                 );
                 RuleEffect::Prohibit
             }
