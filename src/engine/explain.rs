@@ -91,6 +91,10 @@ pub(super) fn missing_item(p: &Program, rule: &Rule, b: &Basis, t: &Transfer) ->
                         timing.push_str(&format!(" (+ {} when extended)", e.describe()));
                     }
                 }
+                if let Some((before, span)) = &c.earlier {
+                    let day = before.with_timezone(&span.calendar.offset).date_naive();
+                    timing.push_str(&format!("; {} if issued before {day}", span.describe()));
+                }
             }
             format!(
                 "approval by {}{mech} held by `{}` {}, valid at {at}{timing}",

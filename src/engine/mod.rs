@@ -10,6 +10,7 @@
 //! The top layer: it reads the model, the packs' AST and the evidence trait; nothing below
 //! reads the compiled program (its fields are private to this folder).
 
+mod batch;
 mod builder;
 mod compile;
 pub(crate) mod decision;

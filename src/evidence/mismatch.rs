@@ -418,14 +418,7 @@ impl ApprovalQuery<'_> {
                     ends,
                 }),
                 Some(ClockMiss::TermOver(ended)) => {
-                    let term = clock
-                        .valid_for
-                        .as_ref()
-                        .map_or_else(String::new, Span::describe);
-                    let term = match (&clock.extension, extended) {
-                        (Some(e), true) => format!("{term} + {}", e.describe()),
-                        _ => term,
-                    };
+                    let term = clock.term_of(a.valid_from(), extended).unwrap_or_default();
                     out.push(Mismatch::TermOver { term, ended });
                 }
                 None => {}

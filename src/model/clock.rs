@@ -155,6 +155,9 @@ pub(crate) struct ApprovalClock {
     pub wait: Option<Span>,
     pub valid_for: Option<Span>,
     pub extension: Option<Span>,
+    /// Approvals issued (`valid_from`) before this instant count for this term instead, with
+    /// no extension (an older regime's term).
+    pub earlier: Option<(DateTime<Utc>, Span)>,
 }
 
 /// Why a clock does not admit an approval at an instant.
@@ -169,7 +172,23 @@ pub(crate) enum ClockMiss {
 impl ApprovalClock {
     /// Whether the clock says nothing.
     pub(crate) fn is_empty(&self) -> bool {
-        self.wait.is_none() && self.valid_for.is_none()
+        self.wait.is_none() && self.valid_for.is_none() && self.earlier.is_none()
+    }
+
+    /// The term an approval valid from `from` counts for (with the extension when `extended`),
+    /// said: `3 years`, `3 years + 3 years`, `2 years (issued before 2024-03-22)`.
+    pub(crate) fn term_of(&self, from: DateTime<Utc>, extended: bool) -> Option<String> {
+        if let Some((before, span)) = &self.earlier
+            && from < *before
+        {
+            let day = before.with_timezone(&span.calendar.offset).date_naive();
+            return Some(format!("{} (issued before {day})", span.describe()));
+        }
+        let term = self.valid_for.as_ref()?.describe();
+        Some(match (&self.extension, extended) {
+            (Some(e), true) => format!("{term} + {}", e.describe()),
+            _ => term,
+        })
     }
 
     /// Why an approval valid from `from` (recorded as extended when `extended`) does not count
@@ -187,9 +206,17 @@ impl ApprovalClock {
                 None => return Some(ClockMiss::Waiting(DateTime::<Utc>::MAX_UTC)),
             }
         }
-        if let Some(term) = &self.valid_for {
+        let earlier = self
+            .earlier
+            .as_ref()
+            .filter(|(before, _)| from < *before)
+            .map(|(_, span)| span);
+        if let Some(term) = earlier.or(self.valid_for.as_ref()) {
             let mut end = term.end(from);
-            if extended && let Some(ext) = &self.extension {
+            if earlier.is_none()
+                && extended
+                && let Some(ext) = &self.extension
+            {
                 end = end.and_then(|e| ext.end(e));
             }
             match end {
@@ -265,7 +292,16 @@ mod tests {
             wait: None,
             valid_for: Some(years(3)),
             extension: Some(years(3)),
+            earlier: Some((utc("2024-03-22T00:00:00+08:00"), years(2))),
         };
+        // Issued under the older regime: two years, no extension.
+        let old = utc("2023-05-01T00:00:00Z");
+        assert_eq!(clock.miss(old, true, utc("2025-04-30T00:00:00Z")), None);
+        assert!(clock.miss(old, true, utc("2025-05-01T00:00:00Z")).is_some());
+        assert_eq!(
+            clock.term_of(old, true).as_deref(),
+            Some("2 years (issued before 2024-03-22)")
+        );
         let from = utc("2024-05-01T00:00:00Z");
         assert_eq!(clock.miss(from, false, utc("2027-04-30T23:59:59Z")), None);
         assert_eq!(

@@ -476,6 +476,20 @@ pub(crate) struct ApprovalBasisDoc {
     /// Format 2: an approval recorded as extended counts for this span beyond `valid_for`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<DurationDoc>,
+    /// Format 2: the term of an approval issued before a date (an older regime's), in place of
+    /// `valid_for` and `extension`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_term: Option<EarlierTermDoc>,
+}
+
+/// The term of approvals issued before a date.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EarlierTermDoc {
+    /// Approvals whose `valid_from` is before this date (or instant) take this term.
+    pub issued_before: String,
+    pub valid_for: DurationDoc,
 }
 
 /// Format 2: the evidence that an obligation was fulfilled (a filing, a notification): an

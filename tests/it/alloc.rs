@@ -88,6 +88,15 @@ fn the_allow_path_allocates_nothing() {
         assert!(d.no_rule_applies());
     });
     assert_eq!(n, 0);
+    // A batch under one view of the store: nothing either.
+    let batch = [by_consent, by_approval, no_rule, elsewhere];
+    let mut allowed = 0;
+    let n = allocations_during(|| {
+        e.evaluate_many(&batch, &store, |_, d| {
+            allowed += usize::from(d.is_allowed())
+        });
+    });
+    assert_eq!((n, allowed), (0, 4), "evaluate_many allocated {n} times");
 }
 
 #[test]

@@ -13,6 +13,7 @@
 mod support;
 
 mod alloc;
+mod batch;
 #[cfg(feature = "decision-log")]
 mod decision_log;
 #[cfg(feature = "durable")]

@@ -209,6 +209,7 @@ impl Validator<'_> {
             wait,
             valid_for,
             extension,
+            earlier_term,
         }) = approval
         {
             let mut clock = ApprovalClock::default();
@@ -222,6 +223,13 @@ impl Validator<'_> {
                     self.format2(p.clone(), field);
                     *slot = self.span(&p, d);
                 }
+            }
+            if let Some(e) = earlier_term {
+                let p = at("approval.earlier_term");
+                self.format2(p.clone(), "earlier_term");
+                let before = self.instant(&format!("{p}.issued_before"), &e.issued_before);
+                let span = self.span(&format!("{p}.valid_for"), &e.valid_for);
+                clock.earlier = before.zip(span);
             }
             if extension.is_some() && valid_for.is_none() {
                 self.problem(
