@@ -316,10 +316,9 @@ pub(super) struct ObligationState {
     /// Its position in the rule's obligations followed by the alternative's.
     pub index: u16,
     pub status: ObligationStatus,
-    /// The instant its deadline counts from, and the approval that instant comes from.
-    pub anchor: Option<(DateTime<Utc>, Option<EvidenceId>)>,
-    /// The deadline (exclusive).
-    pub due: Option<DateTime<Utc>>,
+    /// The instant its deadline counts from (the act's, or the satisfying approval's
+    /// `valid_from`); the deadline is recomputed from it when rendered.
+    pub anchor: Option<DateTime<Utc>>,
     pub fulfilled: Option<EvidenceId>,
 }
 
@@ -379,7 +378,7 @@ pub struct Decision<'a> {
     /// range).
     pub(super) failed: SmallVec<[u32; 8]>,
     /// Where the tracked obligations of satisfied rules stand.
-    pub(super) obligations: SmallVec<[ObligationState; 2]>,
+    pub(super) obligations: SmallVec<[ObligationState; 1]>,
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
@@ -548,33 +547,25 @@ impl Serialize for Decision<'_> {
 fn deadline_text(
     from: crate::pack::ast::DueFrom,
     span: &crate::model::Span,
-    state: &ObligationState,
+    anchor: Option<DateTime<Utc>>,
+    approval: Option<&EvidenceId>,
 ) -> String {
     use crate::pack::ast::DueFrom;
     let offset = span.calendar.offset;
-    let after = match (&state.anchor, from) {
-        (Some((at, _)), DueFrom::Act) => {
-            format!("after the act ({})", at.with_timezone(&offset).date_naive())
-        }
-        (Some((at, Some(id))), DueFrom::Approval) => format!(
-            "after approval `{id}` took effect ({})",
-            at.with_timezone(&offset).date_naive()
-        ),
-        (Some((at, None)), DueFrom::Approval) => format!(
-            "after the approval took effect ({})",
-            at.with_timezone(&offset).date_naive()
-        ),
-        (None, _) => {
-            return format!(
-                "{} after the approval that carried the act, but no approval carried it: no date can be computed",
-                span.describe()
-            );
-        }
+    let Some(at) = anchor else {
+        return format!(
+            "{} after the approval that carried the act, but no approval carried it: no date can be computed",
+            span.describe()
+        );
     };
-    let by = state
-        .anchor
-        .as_ref()
-        .and_then(|(at, _)| span.last_day(*at))
+    let day = at.with_timezone(&offset).date_naive();
+    let after = match (from, approval) {
+        (DueFrom::Act, _) => format!("after the act ({day})"),
+        (DueFrom::Approval, Some(id)) => format!("after approval `{id}` took effect ({day})"),
+        (DueFrom::Approval, None) => format!("after the approval took effect ({day})"),
+    };
+    let by = span
+        .last_day(at)
         .map_or_else(|| "a date out of range".to_owned(), |d| d.to_string());
     format!("{} {after}: by {by}", span.describe())
 }
@@ -588,7 +579,7 @@ pub struct RuleResult<'a> {
     outcome: Outcome,
     evidence: SmallVec<[EvidenceRef; 2]>,
     failed: SmallVec<[u32; 4]>,
-    obligations: SmallVec<[ObligationState; 2]>,
+    obligations: SmallVec<[ObligationState; 1]>,
 }
 
 impl<'a> RuleResult<'a> {
@@ -666,16 +657,21 @@ impl<'a> RuleResult<'a> {
                 let mut report = ObligationReport::from(&o.def);
                 if let Some(state) = self.obligations.iter().find(|s| usize::from(s.index) == i) {
                     report.status = Some(state.status);
-                    report.due = state.due;
-                    report.due_date = o.def.due.as_ref().and_then(|(_, span)| {
-                        state.anchor.as_ref().and_then(|(at, _)| span.last_day(*at))
-                    });
                     report.fulfilled_by = state.fulfilled.clone();
-                    report.deadline = o
-                        .def
-                        .due
-                        .as_ref()
-                        .map(|(from, span)| deadline_text(*from, span, state));
+                    if let Some((from, span)) = &o.def.due {
+                        // The approval the deadline counts from: the first that carried the
+                        // rule (the one evaluation anchored it on).
+                        let approval = self
+                            .evidence
+                            .iter()
+                            .find(|e| e.kind() == EvidenceKind::Approval)
+                            .map(EvidenceRef::id);
+                        report.due = state
+                            .anchor
+                            .map(|at| span.end(at).unwrap_or(DateTime::<Utc>::MIN_UTC));
+                        report.due_date = state.anchor.and_then(|at| span.last_day(at));
+                        report.deadline = Some(deadline_text(*from, span, state.anchor, approval));
+                    }
                 }
                 report
             })

@@ -288,7 +288,7 @@ fn obligation_states<E: Evidence + ?Sized>(
     t: &Transfer,
     ev: &E,
     carried: &[EvidenceRef],
-    out: &mut SmallVec<[ObligationState; 2]>,
+    out: &mut SmallVec<[ObligationState; 1]>,
 ) -> bool {
     let at = t.key.at;
     let exporter = t.data.exporter.id();
@@ -303,9 +303,9 @@ fn obligation_states<E: Evidence + ?Sized>(
             index: u16::try_from(i).unwrap_or(u16::MAX),
             status: ObligationStatus::Pending,
             anchor: None,
-            due: None,
             fulfilled: None,
         };
+        let mut due = None;
         if let (Some((authorities, mechanisms)), Some((a_hashes, m_hashes))) =
             (&o.def.fulfilled_by, &o.fulfil_hashes)
         {
@@ -323,7 +323,7 @@ fn obligation_states<E: Evidence + ?Sized>(
         }
         if let Some((from, span)) = &o.def.due {
             state.anchor = match from {
-                DueFrom::Act => Some((at, None)),
+                DueFrom::Act => Some(at),
                 DueFrom::Approval => carried
                     .iter()
                     .find(|e| e.kind() == EvidenceKind::Approval)
@@ -337,18 +337,17 @@ fn obligation_states<E: Evidence + ?Sized>(
                                 std::ops::ControlFlow::Continue(())
                             }
                         });
-                        from.map(|f| (f, Some(e.id().clone())))
+                        from
                     }),
             };
             // A deadline out of range is treated as passed (fail closed).
-            state.due = state
+            due = state
                 .anchor
-                .as_ref()
-                .map(|(start, _)| span.end(*start).unwrap_or(DateTime::<Utc>::MIN_UTC));
+                .map(|start| span.end(start).unwrap_or(DateTime::<Utc>::MIN_UTC));
         }
         state.status = if state.fulfilled.is_some() {
             ObligationStatus::Fulfilled
-        } else if state.due.is_some_and(|due| at >= due) {
+        } else if due.is_some_and(|due| at >= due) {
             if o.def.unlawful_when_overdue {
                 breached = true;
                 ObligationStatus::Breached
