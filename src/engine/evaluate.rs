@@ -400,21 +400,6 @@ fn condition_holds<E: Evidence + ?Sized>(
     match c {
         Cond::Ops(mask) => holds(mask & t.key.operation.bit() != 0),
         Cond::Place { place, set, negate } => {
-            // A batch whose members are in several places: the condition holds when a member's
-            // place is in the list (negated: when a member's is not).
-            let members = match place {
-                Place::SubjectResidence => k.residences.as_deref(),
-                Place::SubjectLocation => k.locations.as_deref(),
-                Place::Origin | Place::Destination | Place::CollectedIn => None,
-            };
-            if let Some(members) = members {
-                // A set with no members at the instant is malformed: the condition holds.
-                return holds(
-                    members
-                        .iter()
-                        .any(|(j, _)| set.holds(at, *j).is_none_or(|m| m != *negate)),
-                );
-            }
             let value = match place {
                 Place::Origin => Some(k.origin),
                 Place::Destination => Some(k.destination),
@@ -423,7 +408,7 @@ fn condition_holds<E: Evidence + ?Sized>(
                 Place::SubjectLocation => k.location,
             };
             match value {
-                None => Some(Facts::place(*place)),
+                None => members_hold(k, *place, set, *negate, at),
                 // A set with no members at the instant is malformed: the condition holds.
                 Some(j) => set
                     .holds(at, j)
@@ -521,6 +506,32 @@ fn condition_holds<E: Evidence + ?Sized>(
         Cond::Volume(v) => {
             holds(volume_including_act(p, v.counter, t, ev).is_none_or(|n| v.admits(n)))
         }
+    }
+}
+
+/// A place condition on the subjects' residence or location that the act states for a batch in
+/// several places: it holds when a member's place is in the list (negated: when a member's is
+/// not). Unstated: it holds on the assumption.
+#[cold]
+fn members_hold(
+    k: &super::prepare::TransferKey,
+    place: Place,
+    set: &super::sets::TimedSet,
+    negate: bool,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<Facts> {
+    let members = match place {
+        Place::SubjectResidence => k.residences.as_deref(),
+        Place::SubjectLocation => k.locations.as_deref(),
+        Place::Origin | Place::Destination | Place::CollectedIn => None,
+    };
+    match members {
+        // A set with no members at the instant is malformed: the condition holds.
+        Some(members) => members
+            .iter()
+            .any(|(j, _)| set.holds(at, *j).is_none_or(|m| m != negate))
+            .then_some(Facts::NONE),
+        None => Some(Facts::place(place)),
     }
 }
 

@@ -9,6 +9,7 @@
 use super::decision::Facts;
 use super::prepare::TransferKey;
 use super::program::{Cond, Program};
+use super::sets::JRef;
 use crate::model::{COUNTRY_COUNT, Operation};
 use crate::pack::ast::Place;
 
@@ -54,6 +55,30 @@ impl PlaceIndex {
 /// Candidate rules for an act: each rule is indexed on one of its positive place conditions
 /// (the one naming the fewest countries; places every act states first) or, with none, listed
 /// for every act of its operations. A rule the index does not hand over cannot apply.
+/// The members' places of a batch stated in several places, for a keyed place that is the
+/// subject's residence or location.
+#[cold]
+fn many_places<'k>(k: &'k TransferKey, place: Option<&Place>) -> Option<&'k [(JRef, u64)]> {
+    match place {
+        Some(Place::SubjectResidence) => k.residences.as_deref(),
+        Some(Place::SubjectLocation) => k.locations.as_deref(),
+        _ => None,
+    }
+}
+
+/// Calls `f` once per distinct country of `members`.
+#[cold]
+fn each_member_country(members: &[(JRef, u64)], mut f: impl FnMut(u16)) {
+    for (n, (j, _)) in members.iter().enumerate() {
+        let seen = members
+            .get(..n)
+            .is_some_and(|before| before.iter().any(|(b, _)| b.country == j.country));
+        if !seen {
+            f(j.country);
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub(super) struct RuleIndex {
     places: [PlaceIndex; 5],
@@ -85,22 +110,18 @@ impl RuleIndex {
                 None => continue,
             };
             // A batch whose members are in several places: the rules keyed on each member's
-            // country (a rule may come twice; the caller de-duplicates).
-            let members = match KEY_PLACES.get(i) {
-                Some(Place::SubjectResidence) => k.residences.as_deref(),
-                Some(Place::SubjectLocation) => k.locations.as_deref(),
-                _ => None,
-            };
-            if let (None, Some(members), Some(place)) = (country, members, self.places.get(i)) {
-                for (n, (j, _)) in members.iter().enumerate() {
-                    let seen = members
-                        .get(..n)
-                        .is_some_and(|before| before.iter().any(|(b, _)| b.country == j.country));
-                    let list = place.get(op, Some(j.country));
-                    if !seen && !list.is_empty() {
+            // country (a rule may come twice; the caller de-duplicates). Only an unstated
+            // single place can stand for several.
+            if country.is_none()
+                && let Some(members) = many_places(k, KEY_PLACES.get(i))
+                && let Some(place) = self.places.get(i)
+            {
+                each_member_country(members, |c| {
+                    let list = place.get(op, Some(c));
+                    if !list.is_empty() {
                         f(list, Facts::NONE);
                     }
-                }
+                });
                 continue;
             }
             if let Some(place) = self.places.get(i) {

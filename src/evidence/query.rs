@@ -236,6 +236,7 @@ impl<'a> ApprovalQuery<'a> {
 
     /// Whether the pack's clock admits `a` at the act's instant (always, without a clock): its
     /// wait after `valid_from` is over and its term (with any extension) is not.
+    #[inline]
     #[must_use]
     pub fn timely(&self, a: &Approval) -> bool {
         self.clock.is_none_or(|c| {
@@ -354,6 +355,7 @@ impl<'a> CertificationQuery<'a> {
     }
 
     /// Whether `c`'s category scope covers the act's categories (always, without a scope).
+    #[inline]
     #[must_use]
     pub fn covers(&self, c: &Certification) -> bool {
         self.scope
