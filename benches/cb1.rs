@@ -501,9 +501,35 @@ fn main() {
             })
             .collect(),
     );
+    // The batch call: `Engine::evaluate_many` (one store view per batch) on one thread, and
+    // `Engine::evaluate_parallel` on two, straight on the store (no snapshot taken by the host).
+    let many = |threads: usize| {
+        median_duration(
+            (0..batch_reps)
+                .map(|_| {
+                    let allowed = std::sync::atomic::AtomicU32::new(0);
+                    let t = Instant::now();
+                    for _ in 0..batch_passes {
+                        engine.evaluate_parallel(&transfers, &store, threads, |_, d| {
+                            if d.is_allowed() {
+                                allowed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        });
+                    }
+                    let elapsed = t.elapsed();
+                    black_box(allowed.into_inner());
+                    elapsed
+                })
+                .collect(),
+        )
+    };
+    let many_single = many(1);
+    let many_double = many(2);
     let total = (n * batch_passes) as f64;
     let single_rate = total / single.as_secs_f64();
     let double_rate = total / double.as_secs_f64();
+    let many_single_rate = total / many_single.as_secs_f64();
+    let many_double_rate = total / many_double.as_secs_f64();
     let per_call_rate = 1e9 / eval_stats.mean;
 
     println!(
@@ -581,6 +607,17 @@ fn main() {
         "| batch, 2 threads (std::thread::scope, halves, one store snapshot) | {} | | | | {double_rate:.0} ({:.2}x of 1 thread) |",
         n * batch_passes,
         double_rate / single_rate
+    );
+    println!(
+        "| `Engine::evaluate_many` on the store, 1 thread (one store view per batch) | {} | | | {:.0} | {many_single_rate:.0} ({:.2}x of single calls) |",
+        n * batch_passes,
+        1e9 / many_single_rate,
+        many_single_rate / per_call_rate
+    );
+    println!(
+        "| `Engine::evaluate_parallel` on the store, 2 threads | {} | | | | {many_double_rate:.0} ({:.2}x of 1 thread) |",
+        n * batch_passes,
+        many_double_rate / many_single_rate
     );
     println!(
         "\nload: {:.1} ms for {nc} consents + {na} approvals + {ncert} certifications; {}; transfers built in {:.1} ms (outside timing)",
