@@ -1,7 +1,7 @@
 //! The hot path: candidate rules from the index, conditions on dense ids (phase 1), then the
 //! applicable rules' bases against the evidence, inside one `Evidence::with_view` when any of
-//! them reads evidence (phase 2). Allocates nothing unless a rule is unmet or more than four
-//! rules apply.
+//! them reads evidence (phase 2). Allocates nothing unless a rule is unmet, more than four
+//! rules apply, or more than one obligation with a deadline is tracked.
 
 use smallvec::SmallVec;
 
