@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use crossborder::decision::{RuleResult, Verdict};
-use crossborder::{Decision, Engine, Operation, PackLoader, Transfer};
+use crossborder::{Decision, Engine, MemoryEvidence, Operation, PackLoader, Transfer};
 
 // The cb-1 workload (vocabulary, generator, native store, plain-Rust reference, digest) and the
 // crossborder side (vocabulary mapping, evidence loading, `Transfer` building): one copy under
@@ -42,7 +42,7 @@ mod load;
 #[path = "cb1/workload.rs"]
 mod workload;
 
-use load::{Vocab, build_transfer, load};
+use load::{Vocab, build_transfer, fill_transfer, handles, load};
 use workload::{
     ADEQUATE, Basis, CN, EEA, EXPECTED_DIGEST, NConsent, Outcome, Population, SCC, SENSITIVE, US,
     fnv1a, generate, reference,
@@ -396,11 +396,28 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|s| s.parse::<f64>().ok())
     {
+        // `--end-to-end`: each request refilled from the catalog's handles, then evaluated.
+        let end_to_end = args.iter().any(|a| a == "--end-to-end");
+        // `--reference`: the plain-Rust reference instead (its instruction count, for ratios).
+        let reference_only = args.iter().any(|a| a == "--reference");
+        let h = handles(&engine, &pop, &v);
+        let mut buffer = transfers[0].clone();
         let start = Instant::now();
         let mut passes = 0u64;
         while start.elapsed().as_secs_f64() < secs {
-            for t in &transfers {
-                black_box(engine.evaluate(black_box(t), &store).is_allowed());
+            if reference_only {
+                for r in &pop.requests {
+                    black_box(reference(&pop, black_box(r)).allow);
+                }
+            } else if end_to_end {
+                for r in &pop.requests {
+                    fill_transfer(&h, black_box(r), &mut buffer);
+                    black_box(engine.evaluate(&buffer, &store).is_allowed());
+                }
+            } else {
+                for t in &transfers {
+                    black_box(engine.evaluate(black_box(t), &store).is_allowed());
+                }
             }
             passes += 1;
         }
@@ -446,6 +463,42 @@ fn main() {
         u8::from(reference(&pop, &pop.requests[i]).allow)
     });
     let ref_stats = stats(&mut reference_samples);
+
+    // End to end, the fast request form: the request's handles (registered once, like the
+    // evidence) refilled into one reusable transfer, then evaluated.
+    let h = handles(&engine, &pop, &v);
+    let mut buffer = transfers[0].clone();
+    for (i, r) in pop.requests.iter().enumerate() {
+        fill_transfer(&h, r, &mut buffer);
+        // The same effect, bases and evidence ids as the builder form, request by request.
+        assert_eq!(
+            outcome_of(&engine.evaluate(&buffer, &store)),
+            got[i],
+            "request {i}: the catalog form decides as the builder form"
+        );
+    }
+    let mut e2e = per_call(n, eval_passes, overhead, |i| {
+        fill_transfer(&h, &pop.requests[i], &mut buffer);
+        u8::from(engine.evaluate(&buffer, &store).is_allowed())
+    });
+    let mut e2e_by_path: [Vec<u64>; 3] = Default::default();
+    for (k, s) in e2e.iter().enumerate() {
+        let o = &expected[k % n];
+        let path = if o.r1.is_none() && o.r2.is_none() && !o.r3 {
+            0
+        } else if o.allow {
+            1
+        } else {
+            2
+        };
+        e2e_by_path[path].push(*s);
+    }
+    let e2e_stats = stats(&mut e2e);
+    let mut slow_e2e = per_call(n, render_passes, overhead, |i| {
+        let t = build_transfer(&engine, &pop, &v, i, &pop.requests[i]);
+        u8::from(engine.evaluate(&t, &store).is_allowed())
+    });
+    let slow_e2e_stats = stats(&mut slow_e2e);
 
     let mut build_samples = per_call(n, render_passes, overhead, |i| {
         let t = build_transfer(&engine, &pop, &v, i, &pop.requests[i]);
@@ -507,24 +560,37 @@ fn main() {
         median_duration(
             (0..batch_reps)
                 .map(|_| {
-                    let allowed = std::sync::atomic::AtomicU32::new(0);
+                    // No shared counter: a cache line written by both threads on every
+                    // decision would measure contention, not the engine.
                     let t = Instant::now();
                     for _ in 0..batch_passes {
                         engine.evaluate_parallel(&transfers, &store, threads, |_, d| {
-                            if d.is_allowed() {
-                                allowed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            }
+                            black_box(d.is_allowed());
                         });
                     }
-                    let elapsed = t.elapsed();
-                    black_box(allowed.into_inner());
-                    elapsed
+                    t.elapsed()
                 })
                 .collect(),
         )
     };
+    let steal_before = cpu_ticks();
     let many_single = many(1);
     let many_double = many(2);
+    // The same, as interleaved pairs (one thread, then two, back to back): this VM's speed
+    // drifts between the medians above, so the ratio is taken per pair.
+    let mut pair_ratios: Vec<f64> = (0..batch_reps.max(5))
+        .map(|_| {
+            let one = many_once(&engine, &transfers, &store, batch_passes, 1);
+            let two = many_once(&engine, &transfers, &store, batch_passes, 2);
+            one.as_secs_f64() / two.as_secs_f64()
+        })
+        .collect();
+    pair_ratios.sort_by(f64::total_cmp);
+    // How much of the two vCPUs the hypervisor gave to others meanwhile (`steal` in
+    // /proc/stat): a thread row measured while time was stolen understates the scaling.
+    let steal = steal_before
+        .zip(cpu_ticks())
+        .map(|((t0, s0), (t1, s1))| (s1 - s0) as f64 / (t1 - t0).max(1) as f64);
     let total = (n * batch_passes) as f64;
     let single_rate = total / single.as_secs_f64();
     let double_rate = total / double.as_secs_f64();
@@ -551,7 +617,31 @@ fn main() {
         );
     };
     row(
-        "crossborder evaluate (full decision, own MemoryEvidence store)",
+        "END TO END: native request -> catalog fill -> evaluate (full decision)",
+        n * eval_passes,
+        &e2e_stats,
+        Some(1e9 / e2e_stats.mean),
+    );
+    for (name, samples) in [
+        "  of which: no rule applies",
+        "  of which: allowed by a rule",
+        "  of which: denied",
+    ]
+    .into_iter()
+    .zip(e2e_by_path.iter_mut())
+    {
+        let len = samples.len();
+        let s = stats(samples);
+        row(name, len, &s, None);
+    }
+    row(
+        "end to end, string form: build Transfer from the native request -> evaluate",
+        n * render_passes,
+        &slow_e2e_stats,
+        Some(1e9 / slow_e2e_stats.mean),
+    );
+    row(
+        "crossborder evaluate only, Transfer prepared beforehand (path A)",
         n * eval_passes,
         &eval_stats,
         Some(per_call_rate),
@@ -620,6 +710,27 @@ fn main() {
         many_double_rate / many_single_rate
     );
     println!(
+        "| `evaluate_parallel` 2 threads / 1 thread, interleaved pairs | {} pairs | | | | {:.2}x median ({:.2}x-{:.2}x) |",
+        pair_ratios.len(),
+        pair_ratios[pair_ratios.len() / 2],
+        pair_ratios[0],
+        pair_ratios[pair_ratios.len() - 1]
+    );
+    println!(
+        "\nCPU time stolen by the hypervisor during the two `evaluate_parallel` rows and the pairs: {}",
+        steal.map_or("unknown (no /proc/stat)".to_owned(), |f| format!(
+            "{:.1} %",
+            f * 100.0
+        ))
+    );
+    println!(
+        "\nratios, same run: end to end / reference median {:.2}x, p99 {:.2}x; evaluate only / reference median {:.2}x; end-to-end p99 / median {:.2}x",
+        e2e_stats.median as f64 / ref_stats.median as f64,
+        e2e_stats.p99 as f64 / ref_stats.p99 as f64,
+        eval_stats.median as f64 / ref_stats.median as f64,
+        e2e_stats.p99 as f64 / e2e_stats.median as f64
+    );
+    println!(
         "\nload: {:.1} ms for {nc} consents + {na} approvals + {ncert} certifications; {}; transfers built in {:.1} ms (outside timing)",
         load_time.as_secs_f64() * 1e3,
         resident.map_or("RSS unavailable".to_owned(), |r| format!(
@@ -631,4 +742,34 @@ fn main() {
     println!(
         "per-call figures: each sample times evaluate + reading the effect + dropping the decision, minus the {overhead} ns timer overhead; decisions/s = 1e9 / mean"
     );
+}
+
+/// One timed run of `passes` passes of `Engine::evaluate_parallel` on `threads` threads.
+fn many_once(
+    engine: &Engine,
+    transfers: &[Transfer],
+    store: &MemoryEvidence,
+    passes: usize,
+    threads: usize,
+) -> std::time::Duration {
+    let t = Instant::now();
+    for _ in 0..passes {
+        engine.evaluate_parallel(transfers, store, threads, |_, d| {
+            black_box(d.is_allowed());
+        });
+    }
+    t.elapsed()
+}
+
+/// All CPUs' total and stolen ticks so far (the `cpu` line of /proc/stat), if readable.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let steal = *ticks.get(7)?;
+    Some((ticks.iter().sum(), steal))
 }

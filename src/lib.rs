@@ -33,7 +33,10 @@ pub mod report {
 pub use chrono;
 
 pub use engine::decision::{Decision, Effect};
-pub use engine::{Engine, EngineBuilder, Transfer};
+pub use engine::{
+    Act, Catalog, CategoriesHandle, Engine, EngineBuilder, PartyHandle, PlaceHandle,
+    PurposesHandle, SubjectHandle, TagsHandle, Transfer,
+};
 pub use error::{
     BuildError, BuildErrorKind, Error, Location, LogError, LogErrorKind, ModelError,
     ModelErrorKind, PackError, PackProblem, PackProblemKind, ScenarioError, ScenarioErrorKind,

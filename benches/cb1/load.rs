@@ -1,5 +1,6 @@
-//! crossborder side of cb-1: vocabulary, evidence loading into a `MemoryEvidence` and
-//! `Transfer` building.
+//! crossborder side of cb-1: vocabulary, evidence loading into a `MemoryEvidence`, and the
+//! two request forms: `Transfer` building from strings, and a `Catalog` of handles registered
+//! once with a transfer refilled per request.
 //!
 //! One copy, shared by two crates: the bench `benches/cb1.rs` (`#[path = "cb1/load.rs"]`) and
 //! the comparison binary `compare/src/main.rs` (`#[path = "../../benches/cb1/load.rs"]`). Both
@@ -7,9 +8,10 @@
 
 use chrono::{DateTime, Utc};
 use crossborder::{
-    Approval, Authority, Category, Certification, Consent, ConsentKind, DataItem, Engine,
-    EvidenceId, Jurisdiction, JurisdictionSet, Mechanism, MemoryEvidence, Operation, OperationSet,
-    Party, PartyId, Scope, Subject, SubjectId, Transfer,
+    Act, Approval, Authority, Catalog, CategoriesHandle, Category, Certification, Consent,
+    ConsentKind, DataItem, Engine, EvidenceId, Jurisdiction, JurisdictionSet, Mechanism,
+    MemoryEvidence, Operation, OperationSet, Party, PartyHandle, PartyId, PlaceHandle, Scope,
+    Subject, SubjectHandle, SubjectId, Transfer,
 };
 
 use crate::workload::{CATEGORIES, DAY, JURISDICTIONS, MECHS, Population, Request, SCC, T0};
@@ -177,4 +179,80 @@ pub(crate) fn build_transfer(
         .at(instant(r.at))
         .build(engine)
         .unwrap()
+}
+
+/// The host's handles, registered once (like the evidence): every place and category of the
+/// vocabulary, every subject with their residence, every exporter and recipient, each in a
+/// `Vec` indexed by the host's own integer id.
+pub(crate) struct Handles {
+    pub(crate) catalog: Catalog,
+    places: Vec<PlaceHandle>,
+    categories: Vec<CategoriesHandle>,
+    subjects: Vec<SubjectHandle>,
+    exporters: Vec<PartyHandle>,
+    recipients: Vec<PartyHandle>,
+}
+
+pub(crate) fn handles(engine: &Engine, pop: &Population, v: &Vocab) -> Handles {
+    let mut catalog = engine.catalog();
+    let places = v
+        .jurisdictions
+        .iter()
+        .map(|&j| catalog.place(j).unwrap())
+        .collect();
+    let categories = v
+        .categories
+        .iter()
+        .map(|c| catalog.categories([c.clone()]).unwrap())
+        .collect();
+    let subjects = (0..100_000u32)
+        .map(|sid| {
+            let residence = v.jurisdictions[pop.subjects[&sid].residence as usize];
+            catalog
+                .subject(Subject::new(subject_id(sid)).resident_in(residence))
+                .unwrap()
+        })
+        .collect();
+    let exporters = (0..200u32)
+        .map(|e| {
+            catalog
+                .party(Party::new(PartyId::new(format!("e-{e}")).unwrap()))
+                .unwrap()
+        })
+        .collect();
+    let recipients = (0..1000u32)
+        .map(|r| {
+            catalog
+                .party(Party::new(PartyId::new(format!("r-{r}")).unwrap()))
+                .unwrap()
+        })
+        .collect();
+    Handles {
+        catalog,
+        places,
+        categories,
+        subjects,
+        exporters,
+        recipients,
+    }
+}
+
+/// The request in the catalog's terms: handles only (no string, no look-up but the host's own
+/// `Vec` indexing).
+pub(crate) fn act(h: &Handles, r: &Request) -> Act<'static> {
+    Act::new(
+        OPS[r.operation as usize],
+        h.subjects[r.subject as usize],
+        h.categories[r.category as usize],
+        h.places[r.collected_in as usize],
+        h.places[r.destination as usize],
+        h.exporters[r.exporter as usize],
+        instant(r.at),
+    )
+    .recipient(h.recipients[r.recipient as usize])
+}
+
+/// Refills `into` with request `r` (no allocation once `into` exists).
+pub(crate) fn fill_transfer(h: &Handles, r: &Request, into: &mut Transfer) {
+    h.catalog.fill(&act(h, r), into).unwrap();
 }

@@ -1,6 +1,9 @@
 //! Rego (regorus 0.14) side: `policies/cb1.rego`, with the consent existential in the policy,
 //! evaluated by the RVM (compiled program) and by the interpreter (`Engine::eval_rule`).
 //!
+//! Path B-res (`policies/cb1_res.rego`): the whole store is the `data` document, set once;
+//! per request the input holds the request and three ids.
+//!
 //! Path B, per request: look up subject, exporter and recipient in the native `HashMap` store
 //! and copy their records, unfiltered, into the input document (strings come from values
 //! interned once, so building is mostly `Arc` clones, `BTreeMap` inserts and number boxing).
@@ -14,13 +17,17 @@ use regorus::value::Object;
 use regorus::{Engine, Rc, Value};
 
 use crate::workload::{
-    CATEGORIES, JURISDICTIONS, MECHS, NApproval, NConsent, OPS, Population, Request,
+    CATEGORIES, JURISDICTIONS, MECHS, NApproval, NConsent, NSubject, OPS, Population, Request,
 };
 
 /// The Rego policy text.
 pub(crate) const POLICY: &str = include_str!("../policies/cb1.rego");
 /// The rule the host asks for.
 pub(crate) const ENTRY: &str = "data.cb1.allow";
+/// Path B-res: the same rules reading the store from `data.store` (`policies/cb1_res.rego`).
+pub(crate) const POLICY_RES: &str = include_str!("../policies/cb1_res.rego");
+/// The B-res rule the host asks for.
+pub(crate) const ENTRY_RES: &str = "data.cb1res.allow";
 
 /// Strings interned once as `Value`s (field names and the vocabulary).
 pub(crate) struct Interned {
@@ -32,6 +39,10 @@ pub(crate) struct Interned {
 }
 
 struct Fields {
+    store: Value,
+    subjects: Value,
+    exporters: Value,
+    recipients: Value,
     request: Value,
     subject: Value,
     exporter: Value,
@@ -69,6 +80,10 @@ impl Interned {
             ops: OPS.iter().map(|o| v(o)).collect(),
             mechs: MECHS.iter().map(|m| v(m)).collect(),
             f: Fields {
+                store: v("store"),
+                subjects: v("subjects"),
+                exporters: v("exporters"),
+                recipients: v("recipients"),
                 request: v("request"),
                 subject: v("subject"),
                 exporter: v("exporter"),
@@ -146,13 +161,9 @@ impl Interned {
         Value::from(o)
     }
 
-    /// Host work for one request: look-ups and the input document.
-    pub(crate) fn input(&self, pop: &Population, r: &Request) -> Value {
+    /// The request part of the input (both paths).
+    fn request(&self, r: &Request) -> Value {
         let f = &self.f;
-        let subject = &pop.subjects[&r.subject];
-        let approvals = &pop.exporters[&r.exporter];
-        let dpf = pop.recipients[&r.recipient];
-
         let mut req = Object::new();
         req.insert(
             f.category.clone(),
@@ -168,7 +179,47 @@ impl Interned {
         );
         req.insert(f.operation.clone(), self.ops[r.operation as usize].clone());
         req.insert(f.at.clone(), Value::from(r.at));
+        Value::from(req)
+    }
 
+    /// Host work for one request on path B-res: the request part and the three ids only (the
+    /// records are in `data.store`, loaded once by [`Self::store`]).
+    pub(crate) fn request_input(&self, r: &Request) -> Value {
+        let f = &self.f;
+        let mut input = Object::new();
+        input.insert(f.request.clone(), self.request(r));
+        input.insert(f.subject.clone(), Value::from(u64::from(r.subject)));
+        input.insert(f.exporter.clone(), Value::from(u64::from(r.exporter)));
+        input.insert(f.recipient.clone(), Value::from(u64::from(r.recipient)));
+        Value::from(input)
+    }
+
+    /// The whole native store as the `data` document of path B-res (built once).
+    pub(crate) fn store(&self, pop: &Population) -> Value {
+        let f = &self.f;
+        let mut subjects = Object::new();
+        for (id, s) in &pop.subjects {
+            subjects.insert(Value::from(u64::from(*id)), self.subject(s));
+        }
+        let mut exporters = Object::new();
+        for (id, approvals) in &pop.exporters {
+            exporters.insert(Value::from(u64::from(*id)), self.exporter(approvals));
+        }
+        let mut recipients = Object::new();
+        for (id, dpf) in &pop.recipients {
+            recipients.insert(Value::from(u64::from(*id)), self.recipient(*dpf));
+        }
+        let mut store = Object::new();
+        store.insert(f.subjects.clone(), Value::from(subjects));
+        store.insert(f.exporters.clone(), Value::from(exporters));
+        store.insert(f.recipients.clone(), Value::from(recipients));
+        let mut data = Object::new();
+        data.insert(f.store.clone(), Value::from(store));
+        Value::from(data)
+    }
+
+    fn subject(&self, subject: &NSubject) -> Value {
+        let f = &self.f;
         let mut subj = Object::new();
         subj.insert(
             f.residence.clone(),
@@ -184,7 +235,11 @@ impl Interned {
                     .collect::<Vec<_>>(),
             ),
         );
+        Value::from(subj)
+    }
 
+    fn exporter(&self, approvals: &[NApproval]) -> Value {
+        let f = &self.f;
         let mut exp = Object::new();
         exp.insert(
             f.approvals.clone(),
@@ -196,14 +251,29 @@ impl Interned {
             ),
         );
 
-        let mut rec = Object::new();
-        rec.insert(f.dpf_certified.clone(), Value::from(dpf));
+        Value::from(exp)
+    }
 
+    fn recipient(&self, dpf: bool) -> Value {
+        let mut rec = Object::new();
+        rec.insert(self.f.dpf_certified.clone(), Value::from(dpf));
+        Value::from(rec)
+    }
+
+    /// Host work for one request on path B: look-ups and the whole input document.
+    pub(crate) fn input(&self, pop: &Population, r: &Request) -> Value {
+        let f = &self.f;
         let mut input = Object::new();
-        input.insert(f.request.clone(), Value::from(req));
-        input.insert(f.subject.clone(), Value::from(subj));
-        input.insert(f.exporter.clone(), Value::from(exp));
-        input.insert(f.recipient.clone(), Value::from(rec));
+        input.insert(f.request.clone(), self.request(r));
+        input.insert(f.subject.clone(), self.subject(&pop.subjects[&r.subject]));
+        input.insert(
+            f.exporter.clone(),
+            self.exporter(&pop.exporters[&r.exporter]),
+        );
+        input.insert(
+            f.recipient.clone(),
+            self.recipient(pop.recipients[&r.recipient]),
+        );
         Value::from(input)
     }
 }
@@ -238,6 +308,24 @@ pub(crate) fn eval_interpreter(engine: &mut Engine, input: Value) -> Result<bool
         .eval_rule(ENTRY.to_owned())
         .map_err(|e| e.to_string())?;
     out.as_bool().copied().map_err(|e| format!("{e}: {out}"))
+}
+
+/// Path B-res: the B-res policy compiled to an RVM program, with the store set as `data` once.
+pub(crate) fn rvm_res(data: Value) -> Result<RegoVM, String> {
+    let mut engine = Engine::new();
+    engine
+        .add_policy("cb1_res.rego".to_owned(), POLICY_RES.to_owned())
+        .map_err(|e| e.to_string())?;
+    let entry: Rc<str> = ENTRY_RES.into();
+    let compiled = engine
+        .compile_with_entrypoint(&entry)
+        .map_err(|e| e.to_string())?;
+    let program =
+        Compiler::compile_from_policy(&compiled, &[ENTRY_RES]).map_err(|e| e.to_string())?;
+    let mut vm = RegoVM::new();
+    vm.load_program(program);
+    vm.set_data(data).map_err(|e| e.to_string())?;
+    Ok(vm)
 }
 
 /// RVM evaluation of one input.

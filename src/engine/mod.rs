@@ -3,7 +3,8 @@
 //!
 //! - [`builder`]: which packs and option values;
 //! - [`compile`]: packs → [`program`] (vocabulary, rules, counters) and the rule [`index`];
-//! - [`prepare`]: a request → [`Transfer`] (names resolved to dense ids);
+//! - [`prepare`]: a request → [`Transfer`] (names resolved to dense ids); [`catalog`]: the
+//!   same from handles resolved once, refilling a transfer in place;
 //! - [`evaluate`]: the hot path → [`Decision`]; [`ledger`]: volume counts and entries;
 //! - [`decision`], [`explain`], [`report`]: what a decision says, in text and JSON.
 //!
@@ -12,6 +13,7 @@
 
 mod batch;
 mod builder;
+mod catalog;
 mod compile;
 pub(crate) mod decision;
 mod evaluate;
@@ -29,6 +31,10 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use builder::EngineBuilder;
+pub use catalog::{
+    Act, Catalog, CategoriesHandle, PartyHandle, PlaceHandle, PurposesHandle, SubjectHandle,
+    TagsHandle,
+};
 pub use prepare::Transfer;
 
 use crate::evidence::Evidence;

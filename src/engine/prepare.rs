@@ -91,9 +91,9 @@ pub(super) struct TransferKey {
     pub exporter_tags: u128,
     pub recipient_tags: u128,
     pub transfer_tags: u128,
-    pub citizenships: Option<Box<JSet>>,
-    pub exporter_est: Option<Box<JSet>>,
-    pub recipient_est: Option<Box<JSet>>,
+    pub citizenships: Option<Arc<JSet>>,
+    pub exporter_est: Option<Arc<JSet>>,
+    pub recipient_est: Option<Arc<JSet>>,
 }
 
 /// Resolves `t`'s names against `p`.
@@ -107,7 +107,7 @@ fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> 
         Individuals::One(s) => (
             s.residence().map(|j| p.jref(j)).transpose()?,
             s.location_at_collection().map(|j| p.jref(j)).transpose()?,
-            (!s.citizenships().is_empty()).then(|| Box::new(jset(p, s.citizenships().iter()))),
+            (!s.citizenships().is_empty()).then(|| Arc::new(jset(p, s.citizenships().iter()))),
             Some(s.is_minor()),
         ),
         who @ Individuals::Bulk {
@@ -129,14 +129,14 @@ fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> 
             (
                 one_r,
                 one_l,
-                (!citizenships.is_empty()).then(|| Box::new(states)),
+                (!citizenships.is_empty()).then(|| Arc::new(states)),
                 None,
             )
         }
     };
     let establishments = |party: &Party| {
         let s = party.establishments();
-        (!s.is_empty()).then(|| Box::new(jset(p, s.iter())))
+        (!s.is_empty()).then(|| Arc::new(jset(p, s.iter())))
     };
     Ok(TransferKey {
         fingerprint: p.fingerprint,
@@ -177,7 +177,7 @@ fn resolve(p: &Program, t: &TransferData) -> Result<TransferKey, TransferError> 
 }
 
 /// The dense ids of the data's categories, and the union of their ancestor closures.
-fn categories(
+pub(super) fn categories(
     p: &Program,
     list: &[Category],
 ) -> Result<(SmallVec<[u16; 4]>, CatSet), TransferError> {
@@ -212,7 +212,7 @@ fn categories(
 
 /// Under `require_stated_facts`: the first fact some rule tests that the transfer leaves
 /// unstated is an error.
-fn stated(
+pub(super) fn stated(
     required: &[(Fact, String)],
     t: &TransferData,
     k: &TransferKey,
@@ -242,7 +242,10 @@ fn stated(
 }
 
 /// What each stated purpose stands for; each must be declared by an enabled pack.
-fn purposes(p: &Program, stated: &[Purpose]) -> Result<SmallVec<[Meaning; 2]>, TransferError> {
+pub(super) fn purposes(
+    p: &Program,
+    stated: &[Purpose],
+) -> Result<SmallVec<[Meaning; 2]>, TransferError> {
     stated
         .iter()
         .map(|pu| {
@@ -282,7 +285,7 @@ fn member_places(
     })
 }
 
-fn jset(p: &Program, places: impl Iterator<Item = Jurisdiction>) -> JSet {
+pub(super) fn jset(p: &Program, places: impl Iterator<Item = Jurisdiction>) -> JSet {
     let mut set = JSet::default();
     for r in places.filter_map(|j| p.jref(j).ok()) {
         set.insert(r.id);
@@ -291,7 +294,12 @@ fn jset(p: &Program, places: impl Iterator<Item = Jurisdiction>) -> JSet {
 }
 
 /// The mask of `tags`, each of which an enabled pack must declare for `want`.
-fn tag_mask(p: &Program, tags: &[Tag], want: TagOn, whose: &str) -> Result<u128, TransferError> {
+pub(super) fn tag_mask(
+    p: &Program,
+    tags: &[Tag],
+    want: TagOn,
+    whose: &str,
+) -> Result<u128, TransferError> {
     let mut m = 0u128;
     for tag in tags {
         match p.vocab.tag_ids.get(tag) {

@@ -172,6 +172,9 @@ pub enum TransferErrorKind {
     /// A fact a rule tests that the transfer does not state, for an engine that requires
     /// every tested fact ([`EngineBuilder::require_stated_facts`](crate::EngineBuilder::require_stated_facts)).
     UnstatedFact,
+    /// A [`Catalog`](crate::Catalog) handle used with another catalog than the one that issued
+    /// it.
+    ForeignHandle,
 }
 
 opaque_error!(

@@ -400,7 +400,7 @@ impl Certification {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     id: PartyId,
@@ -412,6 +412,27 @@ pub struct Party {
     tags: Vec<Tag>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     certifications: Vec<Certification>,
+}
+
+// By hand: `clone_from` reuses the lists' allocations (a catalog refills transfers in place).
+impl Clone for Party {
+    fn clone(&self) -> Self {
+        Party {
+            id: self.id.clone(),
+            established_in: self.established_in,
+            role: self.role,
+            tags: self.tags.clone(),
+            certifications: self.certifications.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, other: &Self) {
+        self.id.clone_from(&other.id);
+        self.established_in = other.established_in;
+        self.role = other.role;
+        self.tags.clone_from(&other.tags);
+        self.certifications.clone_from(&other.certifications);
+    }
 }
 
 impl Party {
@@ -563,6 +584,23 @@ impl Subject {
     #[must_use]
     pub fn is_minor(&self) -> bool {
         self.minor
+    }
+
+    /// Overwrites this subject with the given facts, reusing the id's storage where it can
+    /// (the request catalog's in-place refill).
+    pub(crate) fn refill(
+        &mut self,
+        id: &SubjectId,
+        residence: Option<Jurisdiction>,
+        citizenships: &JurisdictionSet,
+        located_at_collection: Option<Jurisdiction>,
+        minor: bool,
+    ) {
+        self.id.clone_from(id);
+        self.residence = residence;
+        self.citizenships = *citizenships;
+        self.located_at_collection = located_at_collection;
+        self.minor = minor;
     }
 }
 
@@ -725,6 +763,30 @@ impl DataItem {
             categories: dedup(categories),
             collected_in,
             individuals: Individuals::One(subject),
+        }
+    }
+
+    /// Overwrites this item with data about one subject, reusing its allocations (the
+    /// request catalog's in-place refill). `categories` must already be distinct.
+    /// `subject` refills the item's subject (the old one, or a new one with `id` when the
+    /// item held a batch).
+    pub(crate) fn refill_one(
+        &mut self,
+        id: &SubjectId,
+        categories: &[Category],
+        collected_in: Jurisdiction,
+        subject: impl FnOnce(&mut Subject),
+    ) {
+        self.categories.clear();
+        self.categories.extend_from_slice(categories);
+        self.collected_in = collected_in;
+        match &mut self.individuals {
+            Individuals::One(s) => subject(s),
+            other => {
+                let mut s = Subject::new(id.clone());
+                subject(&mut s);
+                *other = Individuals::One(s);
+            }
         }
     }
 

@@ -1,5 +1,5 @@
 //! `Engine::evaluate_many` and `Engine::evaluate_parallel` decide every act exactly as
-//! `Engine::evaluate` does alone, in order, under one view of the store per batch or share.
+//! `Engine::evaluate` does alone, in order, under one view of the store per batch or chunk.
 
 use std::sync::Mutex;
 
@@ -12,7 +12,8 @@ use crate::support::{self, consent, data_of, j, party, scope, subject, t};
 /// A mix of acts under PIPL and the GDPR: allowed, denied and unmatched, single and bulk.
 fn acts(e: &Engine) -> Vec<Transfer> {
     let mut out = Vec::new();
-    for i in 0..60_u32 {
+    // Enough acts for several chunks per thread in `evaluate_parallel` (64 acts each).
+    for i in 0..700_u32 {
         let dest = ["US", "DE", "SG", "CN"][(i % 4) as usize];
         let collected = ["CN", "DE", "SG"][(i % 3) as usize];
         let data = if i % 5 == 0 {
@@ -88,6 +89,11 @@ fn a_batch_decides_as_single_calls_do() {
         let mut got = got.into_inner().unwrap();
         got.sort();
         assert_eq!(got.len(), acts.len(), "{threads} threads");
+        // Every index once.
+        assert!(
+            got.iter().enumerate().all(|(k, (i, _))| k == *i),
+            "{threads} threads"
+        );
         for (i, text) in got {
             assert_eq!(text, alone[i], "{threads} threads, act {i}");
         }

@@ -14,6 +14,7 @@ mod support;
 
 mod alloc;
 mod batch;
+mod catalog;
 #[cfg(feature = "decision-log")]
 mod decision_log;
 #[cfg(feature = "durable")]
