@@ -4,8 +4,11 @@
 #![warn(missing_debug_implementations)]
 
 // The layers, bottom to top; each imports only those above it in this list (tests/it/layering.rs
-// checks): error ← model ← pack ← evidence (model only) ← engine ← scenario, decision_log.
+// checks): error ← model ← pack ← evidence (model only) ← engine ← scenario, decision_log,
+// arrow.
 pub mod _documentation;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 #[cfg(feature = "decision-log")]
 pub mod decision_log;
 mod engine;

@@ -13,6 +13,8 @@
 mod support;
 
 mod alloc;
+#[cfg(feature = "arrow")]
+mod arrow;
 mod batch;
 mod catalog;
 #[cfg(feature = "decision-log")]
