@@ -8,8 +8,8 @@
 //! # Input columns
 //!
 //! String columns may be `Utf8`, `LargeUtf8`, `Utf8View`, or dictionaries of those with any
-//! integer key: each distinct value is resolved once (for a dictionary, once per dictionary
-//! entry), never per row. Lists are comma-separated strings (`"personal.contact,personal.id"`),
+//! integer key: each distinct value is resolved once in each chunk of rows that holds it (a
+//! chunk is at least 256 rows), never per row. Lists are comma-separated strings (`"personal.contact,personal.id"`),
 //! so that a repeated set is one dictionary entry.
 //!
 //! | column | type | required | meaning |
@@ -51,17 +51,21 @@
 //!
 //! # Cost
 //!
-//! Names are resolved into a [`Catalog`] once per distinct value; each row then refills one
-//! reusable transfer per thread and is evaluated: no allocation per row on the allow path
-//! (output strings are appended to the column buffers). Rows are split into chunks decided
-//! on `threads` threads, each chunk under one view of the evidence store.
+//! Rows are split into chunks decided on `threads` threads. Each chunk resolves its names into
+//! a [`Catalog`] of its own, once per distinct value, then refills one reusable transfer per
+//! row and evaluates it under one view of the evidence store: no allocation per row on the
+//! allow path (output strings are appended to the column buffers). A row naming a subject no
+//! earlier row of its chunk named costs a subject registration (an id check and a hash), as
+//! the string builder does.
 
 /// The Arrow crates this module reads and writes, re-exported so that a host builds its batches
 /// with the same version.
 pub use arrow_array;
 pub use arrow_schema;
 
-use std::collections::HashMap;
+/// Interning and memo maps: foldhash (per-process random seed), not SipHash — these are hit
+/// once or more per row.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt::Write as _;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -164,7 +168,9 @@ pub fn output_schema() -> Arc<Schema> {
     ]))
 }
 
-/// A string column, each row an index into its distinct values (`NULL_ROW` for null).
+/// A string column, each row an index into its values (`NULL_ROW` for null): a dictionary's
+/// entries, or a plain column's own cells. Resolution memoises by the string itself, within
+/// each chunk of rows, so no pass over the whole batch hashes every cell.
 struct Strings<'a> {
     name: &'static str,
     values: Vec<&'a str>,
@@ -183,8 +189,7 @@ impl<'a> Strings<'a> {
     }
 }
 
-/// Reads `array` as strings: plain arrays are interned row by row (one hash each), a
-/// dictionary's values are taken as they are.
+/// Reads `array` as strings: a dictionary's values as they are, a plain array's cells.
 fn strings<'a>(name: &'static str, array: &'a dyn Array) -> Result<Strings<'a>, BatchError> {
     if let Some(dict) = array.as_any_dictionary_opt() {
         let values = plain_values(name, dict.values().as_ref())?;
@@ -205,19 +210,19 @@ fn strings<'a>(name: &'static str, array: &'a dyn Array) -> Result<Strings<'a>, 
         });
     }
     let cells = plain_values(name, array)?;
-    let mut seen: HashMap<&str, u32> = HashMap::new();
-    let mut values = Vec::new();
     let rows = cells
         .iter()
-        .map(|cell| match cell {
+        .enumerate()
+        .map(|(i, cell)| match cell {
+            Some(_) => u32::try_from(i).unwrap_or(NULL_ROW),
             None => NULL_ROW,
-            Some(s) => *seen.entry(s).or_insert_with(|| {
-                values.push(*s);
-                u32::try_from(values.len() - 1).unwrap_or(NULL_ROW)
-            }),
         })
         .collect();
-    Ok(Strings { name, values, rows })
+    Ok(Strings {
+        name,
+        values: cells.into_iter().map(Option::unwrap_or_default).collect(),
+        rows,
+    })
 }
 
 fn plain_values<'a>(name: &str, array: &'a dyn Array) -> Result<Vec<Option<&'a str>>, BatchError> {
@@ -331,31 +336,6 @@ fn instants(batch: &RecordBatch) -> Result<Vec<Option<DateTime<Utc>>>, BatchErro
     })
 }
 
-/// Each distinct value of a column resolved once, memoised by value index.
-struct Resolved<T> {
-    by_value: Vec<Option<Result<T, String>>>,
-}
-
-impl<T: Copy> Resolved<T> {
-    fn new(values: usize) -> Self {
-        Resolved {
-            by_value: (0..values).map(|_| None).collect(),
-        }
-    }
-
-    fn get(&mut self, v: u32, resolve: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-        match self.by_value.get_mut(v as usize) {
-            Some(Some(done)) => done.clone(),
-            Some(slot) => {
-                let r = resolve();
-                *slot = Some(r.clone());
-                r
-            }
-            None => Err("value index out of range".to_owned()),
-        }
-    }
-}
-
 fn list(text: &str) -> impl Iterator<Item = &str> {
     text.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
@@ -442,20 +422,27 @@ fn opt_value<'a>(col: Option<&Strings<'a>>, v: u32) -> Option<&'a str> {
 struct Resolver<'c, 'a> {
     catalog: &'c mut Catalog,
     cols: &'c Columns<'a>,
-    operations: Resolved<Operation>,
-    places: HashMap<(u8, u32), Result<PlaceHandle, String>>,
-    categories: Resolved<CategoriesHandle>,
-    purposes: Option<Resolved<PurposesHandle>>,
-    subjects: HashMap<SubjectKey, Result<SubjectHandle, String>>,
-    parties: HashMap<PartyKey, Result<PartyHandle, String>>,
-    ids: HashMap<u32, Result<EvidenceId, String>>,
+    operations: Memo<&'a str, Operation>,
+    places: Memo<(u8, &'a str), PlaceHandle>,
+    categories: Memo<&'a str, CategoriesHandle>,
+    purposes: Memo<&'a str, PurposesHandle>,
+    subjects: Memo<SubjectKey<'a>, SubjectHandle>,
+    parties: Memo<PartyKey<'a>, PartyHandle>,
+    ids: Memo<&'a str, EvidenceId>,
 }
 
-/// A subject's row values: id, residence, location, citizenships (value indexes), minor (0, 1,
-/// or 2 for null).
-type SubjectKey = (u32, u32, u32, u32, u8);
+/// What a value resolved to (or why it did not), by the value.
+type Memo<K, T> = HashMap<K, Result<T, String>>;
+/// A subject's row values: id, residence, location, citizenships, minor (0, 1, or 2 for null).
+type SubjectKey<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    u8,
+);
 /// A party's row values: recipient or exporter, id, establishments, role.
-type PartyKey = (bool, u32, u32, u32);
+type PartyKey<'a> = (bool, &'a str, Option<&'a str>, Option<&'a str>);
 
 /// Which column a place came from (memo key).
 #[derive(Clone, Copy)]
@@ -477,16 +464,13 @@ impl<'c, 'a> Resolver<'c, 'a> {
     fn new(catalog: &'c mut Catalog, cols: &'c Columns<'a>) -> Self {
         Resolver {
             catalog,
-            operations: Resolved::new(cols.operation.values.len()),
-            places: HashMap::new(),
-            categories: Resolved::new(cols.categories.values.len()),
-            purposes: cols
-                .purposes
-                .as_ref()
-                .map(|p| Resolved::new(p.values.len())),
-            subjects: HashMap::new(),
-            parties: HashMap::new(),
-            ids: HashMap::new(),
+            operations: HashMap::default(),
+            places: HashMap::default(),
+            categories: HashMap::default(),
+            purposes: HashMap::default(),
+            subjects: HashMap::default(),
+            parties: HashMap::default(),
+            ids: HashMap::default(),
             cols,
         }
     }
@@ -498,8 +482,8 @@ impl<'c, 'a> Resolver<'c, 'a> {
         v: u32,
     ) -> Result<PlaceHandle, String> {
         let catalog = &mut *self.catalog;
-        memo(&mut self.places, (which as u8, v), || {
-            let text = col.value(v);
+        let text = col.value(v);
+        memo(&mut self.places, (which as u8, text), || {
             let j: Jurisdiction = parse(col.name, text)?;
             catalog
                 .place(j)
@@ -518,19 +502,22 @@ impl<'c, 'a> Resolver<'c, 'a> {
             .filter(|m| m.is_valid(row))
             .map_or(2, |m| u8::from(m.value(row)));
         let catalog = &mut *self.catalog;
+        let text = c.subject.value(id);
+        let residence = opt_value(c.residence.as_ref(), residence);
+        let location = opt_value(c.location.as_ref(), location);
+        let citizenships = opt_value(c.citizenships.as_ref(), citizenships);
         memo(
             &mut self.subjects,
-            (id, residence, location, citizenships, minor),
+            (text, residence, location, citizenships, minor),
             || {
-                let text = c.subject.value(id);
                 let mut s = Subject::new(parse("subject", text)?).minor(minor == 1);
-                if let Some(r) = opt_value(c.residence.as_ref(), residence) {
+                if let Some(r) = residence {
                     s = s.resident_in(parse("subject_residence", r)?);
                 }
-                if let Some(l) = opt_value(c.location.as_ref(), location) {
+                if let Some(l) = location {
                     s = s.located_at_collection(parse("subject_location", l)?);
                 }
-                if let Some(cs) = opt_value(c.citizenships.as_ref(), citizenships) {
+                if let Some(cs) = citizenships {
                     for j in places("subject_citizenships", cs)? {
                         s = s.citizen_of(j);
                     }
@@ -551,32 +538,34 @@ impl<'c, 'a> Resolver<'c, 'a> {
     ) -> Result<PartyHandle, String> {
         let c = self.cols;
         let catalog = &mut *self.catalog;
+        let (id_col, est_col, est_name) = if recipient {
+            (
+                c.recipient.as_ref(),
+                c.recipient_established.as_ref(),
+                "recipient_established",
+            )
+        } else {
+            (
+                Some(&c.exporter),
+                c.exporter_established.as_ref(),
+                "exporter_established",
+            )
+        };
+        let text = opt_value(id_col, id).unwrap_or("");
+        let established = opt_value(est_col, established);
+        let role = opt_value(c.recipient_role.as_ref(), role);
         memo(
             &mut self.parties,
-            (recipient, id, established, role),
+            (recipient, text, established, role),
             || {
-                let (id_col, est_col, est_name) = if recipient {
-                    (
-                        c.recipient.as_ref(),
-                        c.recipient_established.as_ref(),
-                        "recipient_established",
-                    )
-                } else {
-                    (
-                        Some(&c.exporter),
-                        c.exporter_established.as_ref(),
-                        "exporter_established",
-                    )
-                };
                 let name = if recipient { "recipient" } else { "exporter" };
-                let text = opt_value(id_col, id).unwrap_or("");
                 let mut p = Party::new(parse(name, text)?);
-                if let Some(est) = opt_value(est_col, established) {
+                if let Some(est) = established {
                     for j in places(est_name, est)? {
                         p = p.established_in(j);
                     }
                 }
-                if let Some(r) = opt_value(c.recipient_role.as_ref(), role) {
+                if let Some(r) = role {
                     p = p.with_role(parse::<Role>("recipient_role", r)?);
                 }
                 catalog
@@ -589,10 +578,8 @@ impl<'c, 'a> Resolver<'c, 'a> {
     /// The act of `row`, or why it has none.
     fn act(&mut self, row: usize) -> Result<RowAct, String> {
         let c = self.cols;
-        let op = required(&c.operation, row)?;
-        let operation = self
-            .operations
-            .get(op, || parse("operation", c.operation.value(op)))?;
+        let op = c.operation.value(required(&c.operation, row)?);
+        let operation = memo(&mut self.operations, op, || parse("operation", op))?;
         let destination = self.place(
             PlaceColumn::Destination,
             &c.destination,
@@ -603,10 +590,9 @@ impl<'c, 'a> Resolver<'c, 'a> {
             &c.collected_in,
             required(&c.collected_in, row)?,
         )?;
-        let cats = required(&c.categories, row)?;
+        let text = c.categories.value(required(&c.categories, row)?);
         let catalog = &mut *self.catalog;
-        let categories = self.categories.get(cats, || {
-            let text = c.categories.value(cats);
+        let categories = memo(&mut self.categories, text, || {
             let list: Vec<_> = list(text)
                 .map(|x| parse("categories", x))
                 .collect::<Result<_, _>>()?;
@@ -649,12 +635,12 @@ impl<'c, 'a> Resolver<'c, 'a> {
             )?;
             act.act = act.act.recipient(r);
         }
-        if let (Some(col), Some(resolved)) = (c.purposes.as_ref(), self.purposes.as_mut())
+        if let Some(col) = c.purposes.as_ref()
             && let Some(v) = col.get(row)
         {
             let catalog = &mut *self.catalog;
-            let p = resolved.get(v, || {
-                let text = col.value(v);
+            let text = col.value(v);
+            let p = memo(&mut self.purposes, text, || {
                 let list: Vec<_> = list(text)
                     .map(|x| parse("purposes", x))
                     .collect::<Result<_, _>>()?;
@@ -667,9 +653,8 @@ impl<'c, 'a> Resolver<'c, 'a> {
         if let Some(col) = c.transfer_id.as_ref()
             && let Some(v) = col.get(row)
         {
-            act.id = Some(memo(&mut self.ids, v, || {
-                parse("transfer_id", col.value(v))
-            })?);
+            let text = col.value(v);
+            act.id = Some(memo(&mut self.ids, text, || parse("transfer_id", text))?);
         }
         Ok(act)
     }
