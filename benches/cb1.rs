@@ -436,18 +436,7 @@ fn main() {
         u8::from(d.is_allowed())
     });
     // Per-path medians, from the unsorted samples.
-    let mut by_path: [Vec<u64>; 3] = Default::default();
-    for (k, s) in eval.iter().enumerate() {
-        let o = &expected[k % n];
-        let path = if o.r1.is_none() && o.r2.is_none() && !o.r3 {
-            0
-        } else if o.allow {
-            1
-        } else {
-            2
-        };
-        by_path[path].push(*s);
-    }
+    let mut by_path = split_by_path(&eval, &expected);
     let eval_stats = stats(&mut eval);
 
     // The same against a snapshot of the store: no read lock per evidence look-up.
@@ -481,18 +470,7 @@ fn main() {
         fill_transfer(&h, &pop.requests[i], &mut buffer);
         u8::from(engine.evaluate(&buffer, &store).is_allowed())
     });
-    let mut e2e_by_path: [Vec<u64>; 3] = Default::default();
-    for (k, s) in e2e.iter().enumerate() {
-        let o = &expected[k % n];
-        let path = if o.r1.is_none() && o.r2.is_none() && !o.r3 {
-            0
-        } else if o.allow {
-            1
-        } else {
-            2
-        };
-        e2e_by_path[path].push(*s);
-    }
+    let mut e2e_by_path = split_by_path(&e2e, &expected);
     let e2e_stats = stats(&mut e2e);
     let mut slow_e2e = per_call(n, render_passes, overhead, |i| {
         let t = build_transfer(&engine, &pop, &v, i, &pop.requests[i]);
@@ -772,4 +750,22 @@ fn cpu_ticks() -> Option<(u64, u64)> {
         .collect();
     let steal = *ticks.get(7)?;
     Some((ticks.iter().sum(), steal))
+}
+
+/// Per-call samples (request order, pass after pass) split by outcome: no rule applies,
+/// allowed by a rule, denied.
+fn split_by_path(samples: &[u64], expected: &[Outcome]) -> [Vec<u64>; 3] {
+    let mut by_path: [Vec<u64>; 3] = Default::default();
+    for (k, s) in samples.iter().enumerate() {
+        let o = &expected[k % expected.len()];
+        let path = if o.r1.is_none() && o.r2.is_none() && !o.r3 {
+            0
+        } else if o.allow {
+            1
+        } else {
+            2
+        };
+        by_path[path].push(*s);
+    }
+    by_path
 }

@@ -348,6 +348,22 @@ where
         .map_err(|e| format!("`{column}` = `{text}`: {e}"))
 }
 
+/// Parses the comma-separated names of `text` and registers them with `register`.
+fn register_list<N, H>(
+    column: &str,
+    text: &str,
+    register: impl FnOnce(Vec<N>) -> Result<H, crate::TransferError>,
+) -> Result<H, String>
+where
+    N: std::str::FromStr,
+    N::Err: std::fmt::Display,
+{
+    let names = list(text)
+        .map(|x| parse(column, x))
+        .collect::<Result<Vec<N>, _>>()?;
+    register(names).map_err(|e| format!("`{column}` = `{text}`: {e}"))
+}
+
 fn places(column: &str, text: &str) -> Result<Vec<Jurisdiction>, String> {
     list(text).map(|p| parse(column, p)).collect()
 }
@@ -593,12 +609,7 @@ impl<'c, 'a> Resolver<'c, 'a> {
         let text = c.categories.value(required(&c.categories, row)?);
         let catalog = &mut *self.catalog;
         let categories = memo(&mut self.categories, text, || {
-            let list: Vec<_> = list(text)
-                .map(|x| parse("categories", x))
-                .collect::<Result<_, _>>()?;
-            catalog
-                .categories(list)
-                .map_err(|e| format!("`categories` = `{text}`: {e}"))
+            register_list("categories", text, |l| catalog.categories(l))
         })?;
         let subject = self.subject(row)?;
         let exporter = self.party(
@@ -641,12 +652,7 @@ impl<'c, 'a> Resolver<'c, 'a> {
             let catalog = &mut *self.catalog;
             let text = col.value(v);
             let p = memo(&mut self.purposes, text, || {
-                let list: Vec<_> = list(text)
-                    .map(|x| parse("purposes", x))
-                    .collect::<Result<_, _>>()?;
-                catalog
-                    .purposes(list)
-                    .map_err(|e| format!("`purposes` = `{text}`: {e}"))
+                register_list("purposes", text, |l| catalog.purposes(l))
             })?;
             act.act = act.act.purposes(p);
         }

@@ -21,6 +21,7 @@ use super::prepare::{Transfer, TransferKey, categories, jset, purposes, stated, 
 use super::sets::{CatSet, JRef, JSet};
 use crate::error::{TransferError, TransferErrorKind};
 use crate::evidence::{act_nanos, key_hash};
+use crate::model::distinct;
 use crate::model::{
     Category, DataItem, EvidenceId, Jurisdiction, JurisdictionSet, Operation, Party, Purpose,
     Subject, SubjectId, Tag, TransferData,
@@ -348,12 +349,7 @@ impl Catalog {
         &mut self,
         list: impl IntoIterator<Item = Category>,
     ) -> Result<CategoriesHandle, TransferError> {
-        let mut names: Vec<Category> = Vec::new();
-        for c in list {
-            if !names.contains(&c) {
-                names.push(c);
-            }
-        }
+        let names: Vec<Category> = distinct(list);
         let (ids, union) = categories(&self.engine.program, &names)?;
         let index = index(self.categories.len())?;
         self.categories.push(Categories { names, ids, union });
@@ -372,12 +368,7 @@ impl Catalog {
         &mut self,
         list: impl IntoIterator<Item = Purpose>,
     ) -> Result<PurposesHandle, TransferError> {
-        let mut names: Vec<Purpose> = Vec::new();
-        for p in list {
-            if !names.contains(&p) {
-                names.push(p);
-            }
-        }
+        let names: Vec<Purpose> = distinct(list);
         let meanings = purposes(&self.engine.program, &names)?;
         let index = index(self.purposes.len())?;
         self.purposes.push(Purposes {
@@ -400,12 +391,7 @@ impl Catalog {
         &mut self,
         list: impl IntoIterator<Item = Tag>,
     ) -> Result<TagsHandle, TransferError> {
-        let mut names: Vec<Tag> = Vec::new();
-        for t in list {
-            if !names.contains(&t) {
-                names.push(t);
-            }
-        }
+        let names: Vec<Tag> = distinct(list);
         let mask = tag_mask(
             &self.engine.program,
             &names,

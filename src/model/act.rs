@@ -760,7 +760,7 @@ impl DataItem {
         collected_in: Jurisdiction,
     ) -> Self {
         DataItem {
-            categories: dedup(categories),
+            categories: distinct(categories),
             collected_in,
             individuals: Individuals::One(subject),
         }
@@ -798,7 +798,7 @@ impl DataItem {
         non_sensitive: u64,
     ) -> Self {
         DataItem {
-            categories: dedup(categories),
+            categories: distinct(categories),
             collected_in,
             individuals: Individuals::Bulk {
                 sensitive,
@@ -895,11 +895,12 @@ impl DataItem {
     }
 }
 
-fn dedup(cats: impl IntoIterator<Item = Category>) -> Vec<Category> {
-    let mut v: Vec<Category> = Vec::new();
-    for c in cats {
-        if !v.contains(&c) {
-            v.push(c);
+/// `items` in order, each value once (the first time it appears).
+pub(crate) fn distinct<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = Vec::new();
+    for x in items {
+        if !v.contains(&x) {
+            v.push(x);
         }
     }
     v

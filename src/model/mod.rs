@@ -69,6 +69,7 @@ mod scope;
 mod status;
 mod suggest;
 
+pub(crate) use act::distinct;
 pub use act::{
     Certification, DataItem, Individuals, Operation, OperationSet, Party, Role, Subject,
 };
