@@ -20,7 +20,7 @@
 //! | `collected_in` | string | yes | where the data was collected |
 //! | `subject` | string | yes | the data subject's id (one subject per row) |
 //! | `exporter` | string | yes | the exporter's id |
-//! | `at` | `Timestamp` (any unit; UTC or no zone) | yes | the instant of the act |
+//! | `at` | `Timestamp` (any unit, any zone: Arrow stores UTC instants; no zone is read as UTC) | yes | the instant of the act |
 //! | `origin` | string | no | where the act starts (default: `collected_in`) |
 //! | `subject_residence` | string | no | where the subject resides |
 //! | `subject_location` | string | no | where the subject was at collection |
@@ -31,6 +31,7 @@
 //! | `recipient_established` | string (list) | no | where the recipient is established |
 //! | `recipient_role` | string | no | `controller`, `processor`, `same_entity`, … |
 //! | `purposes` | string (list) | no | the purposes the act serves |
+//! | `tags` | string (list) | no | the act's transfer tags (facts a pack declares, such as `kr-disclosed-to-subject`) |
 //! | `transfer_id` | string | no | the act's id, as the decision states it |
 //! | `explain` | `Boolean` | no | explain this row even if it is allowed |
 //!
@@ -84,10 +85,40 @@ use chrono::{DateTime, Utc};
 use crate::decision::Verdict;
 use crate::engine::{
     Act, Catalog, CategoriesHandle, PartyHandle, PlaceHandle, PurposesHandle, SubjectHandle,
+    TagsHandle,
 };
 use crate::evidence::Evidence;
 use crate::model::{EvidenceId, Jurisdiction, Operation, Party, Role, Subject};
 use crate::{Engine, Transfer};
+
+/// The input columns every batch must have, in the order the table above lists them.
+pub const REQUIRED_COLUMNS: [&str; 7] = [
+    "operation",
+    "destination",
+    "categories",
+    "collected_in",
+    "subject",
+    "exporter",
+    "at",
+];
+
+/// The input columns a batch may have, in the order the table above lists them; any other
+/// column is ignored.
+pub const OPTIONAL_COLUMNS: [&str; 13] = [
+    "origin",
+    "subject_residence",
+    "subject_location",
+    "subject_citizenships",
+    "subject_minor",
+    "exporter_established",
+    "recipient",
+    "recipient_established",
+    "recipient_role",
+    "purposes",
+    "tags",
+    "transfer_id",
+    "explain",
+];
 
 /// A batch that cannot be read at all: a required column missing or of the wrong type.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -289,28 +320,18 @@ fn instants(batch: &RecordBatch) -> Result<Vec<Option<DateTime<Utc>>>, BatchErro
             "is missing; every act needs the instant it happens at",
         )
     })?;
-    let zone_ok = |tz: &Option<Arc<str>>| {
-        tz.as_deref()
-            .is_none_or(|z| matches!(z, "UTC" | "utc" | "Z" | "+00:00" | "Etc/UTC"))
-    };
-    let (unit, tz) = match array.data_type() {
-        DataType::Timestamp(unit, tz) => (*unit, tz.clone()),
+    // Whatever zone the column carries, Arrow stores instants since the epoch in UTC (the
+    // zone is for display: Spark attaches its session's zone, pandas the data's): the values
+    // are read as they are. A column without a zone is read as UTC (documented).
+    let unit = match array.data_type() {
+        DataType::Timestamp(unit, _) => *unit,
         other => {
             return Err(BatchError::new(
                 name,
-                format!("is {other}; expected Timestamp (any unit, UTC or without a zone)"),
+                format!("is {other}; expected Timestamp (any unit, any zone)"),
             ));
         }
     };
-    if !zone_ok(&tz) {
-        return Err(BatchError::new(
-            name,
-            format!(
-                "has time zone `{}`; give instants in UTC (cast the column to Timestamp(_, \"UTC\"))",
-                tz.as_deref().unwrap_or("")
-            ),
-        ));
-    }
     let per = |v: Option<i64>, f: fn(i64) -> Option<DateTime<Utc>>| v.and_then(f);
     Ok(match unit {
         TimeUnit::Second => array
@@ -387,6 +408,7 @@ struct Columns<'a> {
     recipient_established: Option<Strings<'a>>,
     recipient_role: Option<Strings<'a>>,
     purposes: Option<Strings<'a>>,
+    tags: Option<Strings<'a>>,
     transfer_id: Option<Strings<'a>>,
     explain: Option<&'a BooleanArray>,
 }
@@ -411,6 +433,7 @@ impl<'a> Columns<'a> {
             recipient_established: optional_strings(batch, "recipient_established")?,
             recipient_role: optional_strings(batch, "recipient_role")?,
             purposes: optional_strings(batch, "purposes")?,
+            tags: optional_strings(batch, "tags")?,
             transfer_id: optional_strings(batch, "transfer_id")?,
             explain: optional_bools(batch, "explain")?,
         })
@@ -442,6 +465,7 @@ struct Resolver<'c, 'a> {
     places: Memo<(u8, &'a str), PlaceHandle>,
     categories: Memo<&'a str, CategoriesHandle>,
     purposes: Memo<&'a str, PurposesHandle>,
+    tags: Memo<&'a str, TagsHandle>,
     subjects: Memo<SubjectKey<'a>, SubjectHandle>,
     parties: Memo<PartyKey<'a>, PartyHandle>,
     ids: Memo<&'a str, EvidenceId>,
@@ -484,6 +508,7 @@ impl<'c, 'a> Resolver<'c, 'a> {
             places: HashMap::default(),
             categories: HashMap::default(),
             purposes: HashMap::default(),
+            tags: HashMap::default(),
             subjects: HashMap::default(),
             parties: HashMap::default(),
             ids: HashMap::default(),
@@ -656,6 +681,16 @@ impl<'c, 'a> Resolver<'c, 'a> {
             })?;
             act.act = act.act.purposes(p);
         }
+        if let Some(col) = c.tags.as_ref()
+            && let Some(v) = col.get(row)
+        {
+            let catalog = &mut *self.catalog;
+            let text = col.value(v);
+            let t = memo(&mut self.tags, text, || {
+                register_list("tags", text, |l| catalog.tags(l))
+            })?;
+            act.act = act.act.tags(t);
+        }
         if let Some(col) = c.transfer_id.as_ref()
             && let Some(v) = col.get(row)
         {
@@ -746,7 +781,10 @@ pub fn evaluate_batch<E: Evidence + Sync + ?Sized>(
             .is_some_and(|e| e.is_valid(row) && e.value(row))
     };
     let threads = options.threads.clamp(1, rows.max(1));
-    let chunk = rows.div_ceil(threads * 8).max(256);
+    // Chunks of 256 to 8,192 rows: enough to share a name's resolution across rows, small
+    // enough that a chunk's memo maps and catalog stay in cache (a 125,000-row chunk of a
+    // lake with 160,000 subjects decided at a third of the speed).
+    let chunk = rows.div_ceil(threads * 8).clamp(256, 8192);
     let starts: Vec<usize> = (0..rows).step_by(chunk).collect();
     let outs: Vec<Mutex<Option<Out>>> = starts.iter().map(|_| Mutex::new(None)).collect();
     let next = Mutex::new(0usize);

@@ -7,6 +7,9 @@ what is missing when it may not.
     >>> decision = engine.evaluate({...}, store)   # a dict or a JSON string
     >>> decision.allowed, decision.effect, str(decision)
 
+Arrow batches: ``engine.evaluate_arrow(pyarrow_batch_or_table, store)``; Spark:
+``crossborder.spark.decide(df, packs=[...], evidence_jsonl=...)`` (``mapInArrow``).
+
 The classes come from the Rust library (``crossborder._native``); see ``_native.pyi``.
 """
 

@@ -32,6 +32,20 @@ class Engine:
     ) -> None: ...
     def evaluate(self, transfer: Json, evidence: Evidence = None) -> "Decision": ...
     def evaluate_many(self, transfers: Sequence[Json], evidence: Evidence = None) -> List["Decision"]: ...
+    def evaluate_arrow(
+        self,
+        data: Any,
+        evidence: Evidence = None,
+        *,
+        threads: Optional[int] = None,
+        explain_denials: bool = True,
+    ) -> Any:
+        """Decides every row of a `pyarrow.RecordBatch` (returns a `pyarrow.RecordBatch`) or a
+        `pyarrow.Table` / any `__arrow_c_stream__` object (returns a `pyarrow.Table`) of acts in
+        the Arrow input schema: columns `effect`, `rules`, `explanation`, `error`, row for row.
+        Zero-copy in (Arrow C data interface), GIL released, `threads` threads (default: one
+        per core)."""
+        ...
     @property
     def fingerprint(self) -> str: ...
     def packs(self) -> List[Tuple[str, str, str]]: ...

@@ -41,6 +41,10 @@ macro_rules! opaque_error {
 
         impl $name {
             #[cold]
+            #[cfg_attr(
+                not(feature = "decision-log"),
+                allow(dead_code, reason = "the decision log's errors are built only with its feature")
+            )]
             pub(crate) fn new(kind: $kind, message: impl Into<String>) -> Self {
                 $name {
                     kind,

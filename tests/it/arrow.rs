@@ -318,15 +318,24 @@ fn bad_columns_are_located_errors() {
         b.remove_column(i);
         b
     };
-    let err = evaluate_batch(
-        &e,
-        &without("exporter"),
-        &MemoryEvidence::new(),
-        BatchOptions::new(),
-    )
-    .unwrap_err();
-    assert_eq!(err.column(), "exporter");
-    assert!(err.message().contains("missing"), "{err}");
+    // Every column `REQUIRED_COLUMNS` lists is required, and named when missing.
+    for name in crossborder::arrow::REQUIRED_COLUMNS {
+        let err = evaluate_batch(
+            &e,
+            &without(name),
+            &MemoryEvidence::new(),
+            BatchOptions::new(),
+        )
+        .unwrap_err();
+        assert_eq!(err.column(), name);
+        assert!(err.message().contains("missing"), "{err}");
+    }
+    // The optional ones are optional: the generated batch lacks some and is read.
+    let optional = crossborder::arrow::OPTIONAL_COLUMNS;
+    assert!(b.schema().fields().iter().all(|f| f.name() == "bytes"
+        || crossborder::arrow::REQUIRED_COLUMNS.contains(&f.name().as_str())
+        || optional.contains(&f.name().as_str())));
+    assert!(optional.iter().any(|o| b.schema().index_of(o).is_err()));
     let err = evaluate_batch(
         &e,
         &without("at"),
@@ -353,11 +362,13 @@ fn bad_columns_are_located_errors() {
     let err = evaluate_batch(&e, &ints, &MemoryEvidence::new(), BatchOptions::new()).unwrap_err();
     assert_eq!(err.column(), "at");
     assert!(err.message().contains("Timestamp"), "{err}");
-    // A local time zone: refused too.
+    // A zone other than UTC: Arrow stores UTC instants whatever zone is attached (the zone is
+    // for display), so the column decides exactly as the UTC one does.
     let mut local = without("at");
     let mut columns = local.columns().to_vec();
     columns.push(Arc::new(
-        TimestampMillisecondArray::from(vec![0; rows.len()]).with_timezone("Asia/Shanghai"),
+        TimestampMillisecondArray::from(rows.iter().map(|r| r.millis).collect::<Vec<_>>())
+            .with_timezone("Asia/Shanghai"),
     ));
     let mut fields: Vec<_> = local.schema().fields().iter().cloned().collect();
     fields.push(Arc::new(crossborder::arrow::arrow_schema::Field::new(
@@ -370,8 +381,10 @@ fn bad_columns_are_located_errors() {
         columns,
     )
     .unwrap();
-    let err = evaluate_batch(&e, &local, &MemoryEvidence::new(), BatchOptions::new()).unwrap_err();
-    assert!(err.message().contains("UTC"), "{err}");
+    let store = MemoryEvidence::new();
+    let in_utc = evaluate_batch(&e, &b, &store, BatchOptions::new()).unwrap();
+    let in_shanghai = evaluate_batch(&e, &local, &store, BatchOptions::new()).unwrap();
+    assert_eq!(in_shanghai, in_utc);
     // A string column of numbers.
     let i = b.schema().index_of("destination").unwrap();
     let mut columns = b.columns().to_vec();

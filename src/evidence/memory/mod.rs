@@ -29,6 +29,7 @@ use consents::Consents;
 use ledger::Ledger;
 use parties::Parties;
 pub use whole::Erasure;
+#[cfg(feature = "durable")]
 pub(crate) use whole::{Staged, next_pseudonym};
 
 /// Maps keyed by ids, hashed with a fast, randomly seeded hasher.
