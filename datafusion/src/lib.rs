@@ -217,35 +217,10 @@ fn closest(name: &str) -> Option<&'static str> {
     REQUIRED_COLUMNS
         .iter()
         .chain(OPTIONAL_COLUMNS.iter())
-        .map(|known| (edit_distance(name, known), *known))
+        .map(|known| (strsim::levenshtein(name, known), *known))
         .filter(|(d, _)| *d <= 3)
         .min()
         .map(|(_, known)| known)
-}
-
-/// Levenshtein distance over characters (short column names only).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = i;
-        let mut left = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let up = row.get(j + 1).copied().unwrap_or(usize::MAX);
-            let best = (diagonal + usize::from(ca != *cb))
-                .min(up + 1)
-                .min(left + 1);
-            diagonal = up;
-            left = best;
-            if let Some(cell) = row.get_mut(j + 1) {
-                *cell = best;
-            }
-        }
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
-        }
-    }
-    row.last().copied().unwrap_or(0)
 }
 
 /// The types the struct form's fields are checked against at planning.
@@ -405,7 +380,5 @@ mod tests {
         assert_eq!(closest("destinaton"), Some("destination"));
         assert_eq!(closest("purpose"), Some("purposes"));
         assert_eq!(closest("zzzzzzzzzzzz"), None);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
